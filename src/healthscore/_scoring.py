@@ -1,0 +1,616 @@
+"""The Scorer, which routes accounts to segment models and scores them, and Scores."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import warnings
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import numpy as np
+from numpy.typing import NDArray
+
+from healthscore._accounts import Accounts
+from healthscore._segments import SegmentModel
+from healthscore._signals import PercentileRank, Signal
+from healthscore._validation import list_some, readonly
+from healthscore.exceptions import (
+    ConstantSignalWarning,
+    DegenerateSegmentWarning,
+    InvalidInputError,
+    InvalidTypeError,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["ScoreStatus", "Scorer", "Scores"]
+
+FloatArray = NDArray[np.float64]
+
+#: Fewer reference values than this make a percentile fit warn.
+MIN_REFERENCE_VALUES = 10
+
+
+class ScoreStatus(str, enum.Enum):
+    """Why an account has, or has not, a score."""
+
+    SCORED = "scored"
+    """Enough usable signals: the score, band and contributions are given."""
+    LOW_COVERAGE = "low_coverage"
+    """Some signals are usable, but less weight than the segment's ``min_coverage``."""
+    NO_DATA = "no_data"
+    """No signal with a positive weight is usable: every one is missing or stale."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@attrs.frozen(kw_only=True)
+class _SignalPlan:
+    """A signal resolved for fast scoring: its column, weight and output slot."""
+
+    signal: Signal
+    slot: int
+    weight: float
+    max_age_days: float | None
+
+
+@attrs.frozen(kw_only=True)
+class _SegmentPlan:
+    model: SegmentModel
+    signals: tuple[_SignalPlan, ...]
+    weight_row: FloatArray
+
+
+def _check_segment(value: object, *, field: str) -> SegmentModel:
+    if not isinstance(value, SegmentModel):
+        msg = f"{field} must be a SegmentModel; got {type(value).__name__}"
+        raise InvalidTypeError(msg)
+    return value
+
+
+def _to_segments(value: object) -> tuple[SegmentModel, ...]:
+    if isinstance(value, SegmentModel):
+        return (value,)
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        msg = f"Scorer.segments must be a sequence of SegmentModel; got {type(value).__name__}"
+        raise InvalidTypeError(msg)
+    return tuple(_check_segment(v, field=f"Scorer.segments[{i}]") for i, v in enumerate(value))
+
+
+def _to_default(value: object) -> SegmentModel | None:
+    if value is None:
+        return None
+    return _check_segment(value, field="Scorer.default")
+
+
+@attrs.frozen(kw_only=True)
+class Scorer:
+    """Routes every account to one segment model and scores all accounts at once.
+
+    Segments are tried in order and the first whose rule matches an account takes
+    it; accounts that no segment matches go to ``default``.
+
+    Parameters
+    ----------
+    segments : sequence of SegmentModel
+        Ordered segment models; their names must be unique.
+    default : SegmentModel or None
+        Model for the accounts no segment matches. Its rule must be empty. Required:
+        pass None explicitly to make an unmatched account an error instead.
+    id_column : str or None, default "account_id"
+        For tabular inputs read through a model file (the CLI), the column that
+        holds account ids; None numbers rows in file order.
+
+    Notes
+    -----
+    Scoring is vectorised over accounts: for each segment and signal, one pass of
+    numpy operations computes the sub-scores, and the weighted sum, coverage and
+    contributions follow from them without a Python loop over accounts.
+
+    Examples
+    --------
+    >>> import healthscore as hs
+    >>> model = hs.SegmentModel(
+    ...     name="all",
+    ...     signals=[
+    ...         hs.Signal(name="usage", normaliser=hs.LinearRange(low=0, high=100)),
+    ...         hs.Signal(name="nps", normaliser=hs.LinearRange(low=-100, high=100)),
+    ...     ],
+    ...     weights={"usage": 3, "nps": 1},
+    ... )
+    >>> scorer = hs.Scorer(segments=[], default=model)
+    >>> book = hs.Accounts(ids=["A", "B"], as_of="2024-06-01",
+    ...                    signals={"usage": [80, 40], "nps": [20, None]})
+    >>> scores = scorer.score(book)
+    >>> scores.score.tolist(), scores.coverage.tolist()
+    ([75.0, 40.0], [1.0, 0.75])
+    """
+
+    segments: tuple[SegmentModel, ...] = attrs.field(converter=_to_segments)
+    default: SegmentModel | None = attrs.field(converter=_to_default)
+    id_column: str | None = attrs.field(default="account_id")
+    _plans: tuple[_SegmentPlan, ...] = attrs.field(init=False, repr=False, eq=False)
+    _signal_names: tuple[str, ...] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        models = list(self.models)
+        if not models:
+            msg = "Scorer needs at least one segment model or a default"
+            raise InvalidInputError(msg)
+        names = [m.name for m in models]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            msg = f"Scorer: segment names must be unique; {duplicated} appear more than once"
+            raise InvalidInputError(msg)
+        if self.default is not None and self.default.rule.conditions:
+            msg = (
+                f"Scorer.default (segment {self.default.name!r}) must have no rule, because it "
+                f"takes every account the other segments leave; got rule {str(self.default.rule)!r}"
+            )
+            raise InvalidInputError(msg)
+        if self.id_column is not None and not (
+            isinstance(self.id_column, str) and self.id_column.strip()
+        ):
+            msg = f"Scorer.id_column must be a non-blank string or None; got {self.id_column!r}"
+            raise InvalidInputError(msg)
+
+        # Resolve every model into arrays once, so scoring is a fixed sequence of
+        # numpy operations.
+        signal_names = tuple(dict.fromkeys(s.name for m in models for s in m.signals))
+        slots = {name: i for i, name in enumerate(signal_names)}
+        plans = []
+        for model in models:
+            weights = model.normalized_weights
+            row = np.zeros(len(signal_names))
+            signal_plans = []
+            for signal in model.signals:
+                row[slots[signal.name]] = weights[signal.name]
+                max_age = None if signal.max_age is None else signal.max_age / dt.timedelta(days=1)
+                signal_plans.append(
+                    _SignalPlan(
+                        signal=signal,
+                        slot=slots[signal.name],
+                        weight=weights[signal.name],
+                        max_age_days=max_age,
+                    )
+                )
+            plans.append(
+                _SegmentPlan(model=model, signals=tuple(signal_plans), weight_row=readonly(row))
+            )
+        object.__setattr__(self, "_plans", tuple(plans))
+        object.__setattr__(self, "_signal_names", signal_names)
+
+    @property
+    def models(self) -> tuple[SegmentModel, ...]:
+        """The segment models in routing order, the default last."""
+        return self.segments + (() if self.default is None else (self.default,))
+
+    @property
+    def signal_names(self) -> tuple[str, ...]:
+        """Every signal name used by any segment, in order of first use."""
+        return self._signal_names
+
+    @property
+    def input_columns(self) -> tuple[str, ...]:
+        """Every ``Accounts`` column the scorer reads: signal columns, then rule columns."""
+        columns = [s.column for m in self.models for s in m.signals]
+        columns += [c for m in self.models for c in m.rule.columns]
+        return tuple(dict.fromkeys(columns))
+
+    @property
+    def rule_columns(self) -> tuple[str, ...]:
+        """Columns read by segment rules."""
+        return tuple(dict.fromkeys(c for m in self.models for c in m.rule.columns))
+
+    @property
+    def needs_fit(self) -> bool:
+        """True if any signal needs a reference from :meth:`fit_references`."""
+        return any(s.normaliser.needs_fit for m in self.models for s in m.signals)
+
+    def route(self, accounts: Accounts) -> NDArray[np.intp]:
+        """Return, for each account, the index into :attr:`models` of its segment.
+
+        Raises
+        ------
+        InvalidInputError
+            If a rule reads a column the accounts lack, or an account matches no
+            segment and there is no default; the message lists such accounts.
+        """
+        _check_accounts(accounts)
+        index = np.full(accounts.n_accounts, -1, dtype=np.intp)
+        for position, model in enumerate(self.segments):
+            try:
+                matched = model.rule.evaluate(accounts)
+            except InvalidInputError as error:
+                msg = f"segment {model.name!r}: {error}"
+                raise InvalidInputError(msg) from None
+            index[matched & (index < 0)] = position
+        unmatched = index < 0
+        if self.default is not None:
+            index[unmatched] = len(self.segments)
+        elif unmatched.any():
+            lost = accounts.ids[unmatched].tolist()
+            msg = (
+                f"{len(lost)} account(s) match no segment and the scorer has no default: "
+                f"{list_some([repr(i) for i in lost])}. Add a default segment model or "
+                f"widen the segment rules."
+            )
+            raise InvalidInputError(msg)
+        return index
+
+    def fit_references(self, accounts: Accounts) -> Scorer:
+        """Return a copy whose percentile signals are fitted on ``accounts``, per segment.
+
+        Each segment's percentile-rank signals get the distribution of the usable
+        (present and fresh) values of the accounts routed to that segment. Other
+        signals are unchanged.
+
+        Warns
+        -----
+        ConstantSignalWarning
+            When a segment's values of a signal are all equal; that signal then
+            gives every account of the segment the neutral sub-score 50.
+        DegenerateSegmentWarning
+            When a segment has fewer than 10 usable values of a signal (none at
+            all makes the signal missing for that segment).
+        """
+        routing = self.route(accounts)
+        new_models = []
+        for position, model in enumerate(self.models):
+            members = np.flatnonzero(routing == position)
+            signals = []
+            for signal in model.signals:
+                if not isinstance(signal.normaliser, PercentileRank):
+                    signals.append(signal)
+                    continue
+                values = _usable_values(accounts, signal, members)
+                fitted = signal.normaliser.fit(values)
+                _warn_about_reference(model.name, signal.name, fitted)
+                signals.append(attrs.evolve(signal, normaliser=fitted))
+            new_models.append(attrs.evolve(model, signals=tuple(signals)))
+        n_segments = len(self.segments)
+        return attrs.evolve(
+            self,
+            segments=tuple(new_models[:n_segments]),
+            default=new_models[n_segments] if self.default is not None else None,
+        )
+
+    def score(self, accounts: Accounts) -> Scores:
+        """Score every account.
+
+        Parameters
+        ----------
+        accounts : Accounts
+            The snapshot to score. Every signal column of every segment model must
+            be present (its values may be missing).
+
+        Returns
+        -------
+        Scores
+            Per account: score, band, status, coverage, segment, model version and
+            per-signal contributions, in the order of ``accounts.ids``.
+
+        Raises
+        ------
+        InvalidInputError
+            If a signal or rule column is absent or not numeric, a percentile
+            signal has not been fitted, or an account matches no segment.
+        """
+        _check_accounts(accounts)
+        self._check_columns(accounts)
+        routing = self.route(accounts)
+        n = accounts.n_accounts
+        k = len(self._signal_names)
+
+        scores = np.full(n, np.nan)
+        coverage = np.zeros(n)
+        # Contributions are filled one signal at a time, so keep each signal's
+        # column contiguous: shape (k, n), exposed transposed as (n, k).
+        contributions = np.full((k, n), np.nan)
+        status_codes = np.zeros(n, dtype=np.int8)
+        band_labels = np.full(n, None, dtype=object)
+
+        as_of = np.datetime64(accounts.as_of, "D")
+        for position, plan in enumerate(self._plans):
+            members = _members(routing, position)
+            if _count(members, n) == 0:
+                continue
+            block_score, block_coverage, block = _score_segment(plan, accounts, members, as_of)
+            scores[members] = block_score
+            coverage[members] = block_coverage
+            slots = [p.slot for p in plan.signals]
+            if isinstance(members, slice):
+                contributions[slots, members] = block
+            else:
+                contributions[np.ix_(slots, members)] = block
+
+            min_coverage = plan.model.min_coverage
+            codes = np.where(
+                block_coverage <= 0.0, 2, np.where(block_coverage < min_coverage, 1, 0)
+            ).astype(np.int8)
+            status_codes[members] = codes
+            scored = codes == 0
+            band_index = np.full(block_score.shape, -1, dtype=np.intp)
+            band_index[scored] = plan.model.bands.assign(block_score[scored])
+            names = np.array([*plan.model.bands.names, None], dtype=object)
+            band_labels[members] = names[band_index]
+
+        # A withheld score has no contributions either.
+        contributions[:, status_codes != 0] = np.nan
+        scores[status_codes != 0] = np.nan
+
+        status_table = np.array(
+            [ScoreStatus.SCORED, ScoreStatus.LOW_COVERAGE, ScoreStatus.NO_DATA], dtype=object
+        )
+        segment_table = np.array([p.model.name for p in self._plans], dtype=object)
+        version_table = np.array([p.model.version for p in self._plans], dtype=object)
+        return Scores(
+            ids=accounts.ids,
+            as_of=accounts.as_of,
+            score=readonly(scores),
+            band=readonly(band_labels),
+            status=readonly(status_table[status_codes]),
+            coverage=readonly(coverage),
+            segment=readonly(segment_table[routing]),
+            model_version=readonly(version_table[routing]),
+            contributions=readonly(contributions.T),
+            signal_names=self._signal_names,
+            segment_weights=MappingProxyType(
+                {p.model.name: p.weight_row for p in self._plans}
+            ),
+            model_hashes=MappingProxyType({p.model.name: p.model.content_hash for p in self._plans}),
+        )
+
+    def _check_columns(self, accounts: Accounts) -> None:
+        for model in self.models:
+            for signal in model.signals:
+                if signal.normaliser.needs_fit:
+                    msg = (
+                        f"segment {model.name!r}: signal {signal.name!r} uses a percentile rank "
+                        f"with no reference yet; call scorer.fit_references(accounts) first"
+                    )
+                    raise InvalidInputError(msg)
+                try:
+                    accounts.signal(signal.column)
+                except InvalidInputError as error:
+                    msg = f"segment {model.name!r}, signal {signal.name!r}: {error}"
+                    raise InvalidInputError(msg) from None
+
+
+def _check_accounts(accounts: object) -> None:
+    if not isinstance(accounts, Accounts):
+        msg = f"expected an Accounts snapshot; got {type(accounts).__name__}"
+        raise InvalidTypeError(msg)
+
+
+def _members(routing: NDArray[np.intp], position: int) -> NDArray[np.intp] | slice:
+    """Return the rows of one segment: a slice when they are all rows, else indices."""
+    mask = routing == position
+    if mask.all():
+        return slice(None)
+    return np.flatnonzero(mask)
+
+
+def _count(members: NDArray[np.intp] | slice, n: int) -> int:
+    return n if isinstance(members, slice) else int(members.size)
+
+
+def _usable(
+    accounts: Accounts,
+    signal: Signal,
+    members: NDArray[np.intp] | slice,
+    as_of: np.datetime64,
+    max_age_days: float | None,
+) -> FloatArray:
+    """Return the signal's values for ``members``, with stale values set to NaN."""
+    values = accounts.signal(signal.column)[members]
+    if max_age_days is None or signal.column not in accounts.observed_at:
+        return values
+    observed = accounts.observed_at[signal.column][members]
+    age = (as_of - observed).astype(np.float64)
+    # NaT gives NaN age: unknown age is not fresh.
+    with np.errstate(invalid="ignore"):
+        stale = ~(age <= max_age_days)
+    if stale.any():
+        values = values.copy()
+        values[stale] = np.nan
+    return values
+
+
+def _usable_values(accounts: Accounts, signal: Signal, members: NDArray[np.intp]) -> FloatArray:
+    max_age = None if signal.max_age is None else signal.max_age / dt.timedelta(days=1)
+    as_of = np.datetime64(accounts.as_of, "D")
+    return _usable(accounts, signal, members, as_of, max_age)
+
+
+def _score_segment(
+    plan: _SegmentPlan,
+    accounts: Accounts,
+    members: NDArray[np.intp] | slice,
+    as_of: np.datetime64,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Score one segment's accounts; return scores, coverage and contributions (k_s, m)."""
+    m = _count(members, accounts.n_accounts)
+    block = np.empty((len(plan.signals), m))
+    available_weight = np.zeros(m)
+    for row, signal_plan in enumerate(plan.signals):
+        values = _usable(accounts, signal_plan.signal, members, as_of, signal_plan.max_age_days)
+        sub = signal_plan.signal.normaliser.subscores(
+            values, higher_is_better=signal_plan.signal.higher_is_better
+        )
+        present = ~np.isnan(sub)
+        if signal_plan.weight > 0:
+            available_weight += signal_plan.weight * present
+        sub *= signal_plan.weight
+        block[row] = sub
+
+    coverage = np.minimum(available_weight, 1.0)
+    if plan.model.missing_policy == "zero":
+        # Missing counts as a sub-score of 0 against the full weight.
+        np.nan_to_num(block, copy=False, nan=0.0)
+        denominator = np.ones(m)
+    else:
+        denominator = available_weight
+    with np.errstate(invalid="ignore", divide="ignore"):
+        block /= denominator
+    # Zero-weight signals still show as contributing 0 points when present.
+    scores = np.nansum(block, axis=0)
+    np.clip(scores, 0.0, 100.0, out=scores)
+    return scores, coverage, block
+
+
+def _warn_about_reference(segment: str, signal: str, fitted: PercentileRank) -> None:
+    if fitted.n_reference == 0:
+        warnings.warn(
+            f"segment {segment!r}: signal {signal!r} has no usable values to fit a percentile "
+            f"reference on, so it will be missing for every account of the segment; fit on a "
+            f"snapshot where the segment has data",
+            DegenerateSegmentWarning,
+            stacklevel=3,
+        )
+    elif fitted.is_constant:
+        value = fitted.quantiles[0]  # type: ignore[index]
+        warnings.warn(
+            f"{signal!r} has zero variance in segment {segment!r} (all {fitted.n_reference} "
+            f"values equal {value:g}); every account of the segment gets the neutral "
+            f"sub-score 50 for it",
+            ConstantSignalWarning,
+            stacklevel=3,
+        )
+    elif fitted.n_reference < MIN_REFERENCE_VALUES:
+        warnings.warn(
+            f"segment {segment!r}: the percentile reference of {signal!r} rests on only "
+            f"{fitted.n_reference} values (fewer than {MIN_REFERENCE_VALUES}); its ranks are "
+            f"coarse",
+            DegenerateSegmentWarning,
+            stacklevel=3,
+        )
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Scores:
+    """The scores of one snapshot, one entry per account in input order.
+
+    Attributes
+    ----------
+    ids : ndarray of str, shape (n,)
+    as_of : datetime.date
+    score : ndarray of float, shape (n,)
+        0-100, or NaN when withheld (see ``status``).
+    band : ndarray of object, shape (n,)
+        Band name, or None when the score is withheld.
+    status : ndarray of ScoreStatus, shape (n,)
+    coverage : ndarray of float, shape (n,)
+        Share of the segment's weight that came from usable signals, in [0, 1].
+    segment : ndarray of str, shape (n,)
+    model_version : ndarray of str, shape (n,)
+        Version of the segment model that scored the account.
+    contributions : ndarray of float, shape (n, k)
+        Points each signal added to the score, by :attr:`signal_names`. They sum to
+        the score. NaN marks a signal that did not count: missing, stale, not in
+        the account's segment, or the whole score withheld.
+    signal_names : tuple of str, length k
+    segment_weights : mapping of str to ndarray
+        Normalised weights of each segment model over :attr:`signal_names`.
+    model_hashes : mapping of str to str
+        Content hash of each segment model, by segment name.
+    """
+
+    ids: NDArray[np.object_]
+    as_of: dt.date
+    score: FloatArray
+    band: NDArray[np.object_]
+    status: NDArray[np.object_]
+    coverage: FloatArray
+    segment: NDArray[np.object_]
+    model_version: NDArray[np.object_]
+    contributions: FloatArray
+    signal_names: tuple[str, ...]
+    segment_weights: Mapping[str, FloatArray]
+    model_hashes: Mapping[str, str]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_accounts(self) -> int:
+        """Number of accounts."""
+        return len(self.ids)
+
+    def contribution(self, signal: str) -> FloatArray:
+        """Return the contributions of one signal, shape (n,)."""
+        try:
+            return self.contributions[:, self.signal_names.index(signal)]
+        except ValueError:
+            msg = f"unknown signal {signal!r}; signals are {list(self.signal_names)}"
+            raise InvalidInputError(msg) from None
+
+    def effective_weights(self) -> FloatArray:
+        """Return the weight each signal had in each account's score, shape (n, k).
+
+        Under the default "renormalize" policy these are the segment's normalised
+        weights over the signals that were usable, rescaled to sum to 1; a missing
+        signal gets 0. Rows of withheld scores are NaN.
+        """
+        table = np.stack([self.segment_weights[name] for name in self.segment_weights])
+        names = list(self.segment_weights)
+        lookup = {name: i for i, name in enumerate(names)}
+        index = np.fromiter((lookup[s] for s in self.segment.tolist()), dtype=np.intp, count=len(self))
+        weights = table[index] * ~np.isnan(self.contributions)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            weights /= weights.sum(axis=1, keepdims=True)
+        weights[np.isnan(self.score)] = np.nan
+        return weights
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        """Count accounts per segment and band; withheld scores count under their status.
+
+        Returns
+        -------
+        dict
+            ``{segment: {band or status: count}}`` in model and band order.
+        """
+        out: dict[str, dict[str, int]] = {}
+        labels = [
+            band if band is not None else str(status)
+            for band, status in zip(self.band.tolist(), self.status.tolist(), strict=True)
+        ]
+        for segment, label in zip(self.segment.tolist(), labels, strict=True):
+            counts = out.setdefault(segment, {})
+            counts[label] = counts.get(label, 0) + 1
+        return out
+
+    def to_columns(self) -> dict[str, NDArray[Any]]:
+        """Return the scores as flat columns, one ``contribution.<signal>`` per signal."""
+        columns: dict[str, NDArray[Any]] = {
+            "account_id": self.ids,
+            "segment": self.segment,
+            "score": self.score,
+            "band": self.band,
+            "status": np.array([str(s) for s in self.status.tolist()], dtype=object),
+            "coverage": self.coverage,
+            "model_version": self.model_version,
+        }
+        for position, name in enumerate(self.signal_names):
+            columns[f"contribution.{name}"] = self.contributions[:, position]
+        return columns
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """Return one dict per account with the columns of :meth:`to_columns`."""
+        columns = self.to_columns()
+        lists = {name: values.tolist() for name, values in columns.items()}
+        return [{name: lists[name][i] for name in lists} for i in range(len(self))]
+
+    def to_pandas(self) -> pd.DataFrame:
+        """Return the scores as a pandas DataFrame (requires the ``pandas`` extra)."""
+        try:
+            import pandas as pd  # noqa: PLC0415 (optional dependency)
+        except ImportError:  # pragma: no cover - depends on the environment
+            msg = "to_pandas requires pandas; install healthscore[pandas]"
+            raise InvalidTypeError(msg) from None
+        return pd.DataFrame(self.to_columns())
