@@ -152,7 +152,7 @@ def _read_columns(path: Path, required: Sequence[str]) -> dict[str, StrArray]:
         header = next(reader, [])
         missing = [name for name in required if name not in header]
         if missing:
-            raise ValueError(f"{path}: missing columns {missing}; the header is {header}")
+            raise ValueError(f"{path}: missing columns {missing}. The header is {header}.")
         rows = list(reader)
 
     for line_number, row in enumerate(rows, start=2):
@@ -269,8 +269,8 @@ def _base_period_index(
     """
     base = np.flatnonzero(~np.isin(subscriptions.product, list(ADD_ON_PRODUCTS)))
 
-    # One sortable int64 key per (account, day): day numbers stay far below 10**6
-    # for any date before the year 4700.
+    # Sortable int64 keys per (account, day). Day numbers stay below 10**6 until
+    # the year 4707, so the scaled account id keeps accounts apart.
     key_scale = 1_000_000
     start_keys = subscriptions.account[base] * key_scale + subscriptions.start[base]
     order = np.argsort(start_keys, kind="stable")
@@ -298,7 +298,7 @@ class CurrentPlans:
 
 @dataclass(frozen=True)
 class WindowFeatures:
-    """Behaviour features over the window, indexed by account id; NaN where missing."""
+    """Behaviour features over the window, indexed by account id, with NaN for missing values."""
 
     seat_utilisation: FloatArray
     events_per_active_user: FloatArray
@@ -325,7 +325,10 @@ def _current_plans(subscriptions: Subscriptions, as_of_day: int, n_accounts: int
     if np.any(base_counts > 1):
         duplicated = np.flatnonzero(base_counts > 1).tolist()
         as_of = _from_day_number(as_of_day)
-        raise ValueError(f"accounts {duplicated} have more than one base plan on {as_of}")
+        raise ValueError(
+            f"accounts {duplicated} have more than one base plan on {as_of}. "
+            "Base-plan periods of one account must not overlap."
+        )
 
     first_start = np.full(n_accounts, np.iinfo(np.int64).max)
     np.minimum.at(first_start, subscriptions.account, subscriptions.start)
@@ -342,25 +345,27 @@ def _history_days(
     events: DailyEvents, window_start: int, as_of_day: int, n_accounts: int
 ) -> FloatArray:
     """Count the window days on or after each account's first daily row."""
-    first_day = np.full(n_accounts, as_of_day)
+    first_day = np.full(n_accounts, as_of_day, dtype=np.int64)
     np.minimum.at(first_day, events.account, events.day)
     history_start = np.maximum(first_day, window_start)
-    return np.clip(as_of_day - history_start, 0, None).astype(np.float64)
+    history_days: FloatArray = (as_of_day - history_start).astype(np.float64)
+    return history_days
 
 
 def _window_features(
     events: DailyEvents,
     subscriptions: Subscriptions,
     active_accounts: IntArray,
+    *,
     as_of_day: int,
     window_days: int,
+    n_accounts: int,
 ) -> WindowFeatures:
     """Aggregate the daily rows of the window ``as_of_day - window_days`` .. ``as_of_day - 1``.
 
     Raises ValueError if an active account lacks a daily row or a base-plan
     period for a day inside its history.
     """
-    n_accounts = int(max(subscriptions.account.max(), events.account.max())) + 1
     window_start = as_of_day - window_days
     history_days = _history_days(events, window_start, as_of_day, n_accounts)
 
@@ -371,8 +376,8 @@ def _window_features(
     if incomplete.size:
         raise ValueError(
             f"accounts {incomplete.tolist()} lack daily rows between "
-            f"{_from_day_number(window_start)} and {_from_day_number(as_of_day - 1)}; "
-            "the daily file needs one row per account and day"
+            f"{_from_day_number(window_start)} and {_from_day_number(as_of_day - 1)}. "
+            "The daily file needs one row per account and calendar day."
         )
 
     # Seats can change inside the window after an upgrade or downgrade, so each
@@ -382,7 +387,7 @@ def _window_features(
     if np.any(uncovered):
         raise ValueError(
             f"accounts {np.unique(window_account[uncovered]).tolist()} have window days "
-            "without a base-plan period"
+            "without a base-plan period."
         )
     day_seats = subscriptions.quantity[np.clip(window_base, 0, None)].astype(np.float64)
     day_utilisation = _divide_or_nan(events.active_users[in_window], day_seats)
@@ -463,11 +468,11 @@ def build_snapshot(
     Raises
     ------
     ValueError
-        If ``window_days`` or ``horizon_days`` is below 1, if ``as_of`` is after
-        the day following the last daily row, if a file has a malformed row, if
-        an account has two base-plan periods covering ``as_of``, or if an active
-        account lacks a daily row or a base-plan period for a day inside its
-        history window.
+        If ``window_days`` or ``horizon_days`` is below 1, or ``as_of`` is after
+        the day following the last daily row. Also if a file lacks a column or
+        has a row with the wrong field count, if an account has two base-plan
+        periods covering ``as_of``, or if an active account lacks a daily row or
+        a base-plan period on a day inside its history window.
     FileNotFoundError
         If a data file is missing.
 
@@ -486,19 +491,20 @@ def build_snapshot(
     channels = load_channels(data_dir)
     churn_dates = load_churn_dates(data_dir)
 
-    # Outcomes are observed up to the day after the last daily row (2023-04-01 for
-    # the bundled run), so later snapshots would have incomplete windows.
+    # The daily rows end the day before the simulation end (2023-04-01 for the
+    # bundled run). Later snapshots would have incomplete windows, and churn after
+    # that day is unknown.
     observation_end = _from_day_number(int(events.day.max()) + 1)
     if as_of > observation_end:
         raise ValueError(
-            f"as-of date {as_of} is after the end of the data; "
-            f"choose a date up to {observation_end}"
+            f"as-of date {as_of} is after the end of the data. "
+            f"Choose a date up to {observation_end}."
         )
     horizon_end = as_of + timedelta(days=horizon_days)
     if horizon_end > observation_end:
         warnings.warn(
             f"the horizon ends on {horizon_end}, after the last observed day "
-            f"{observation_end - timedelta(days=1)}; churned_within_horizon is empty "
+            f"{observation_end - timedelta(days=1)}, so churned_within_horizon is empty "
             "for accounts that had not churned by then",
             UserWarning,
             stacklevel=2,
@@ -508,7 +514,14 @@ def build_snapshot(
     n_accounts = int(max(subscriptions.account.max(), events.account.max())) + 1
     plans = _current_plans(subscriptions, as_of_day, n_accounts)
     active_accounts = np.array(sorted(plans.base_period), dtype=np.int64)
-    features = _window_features(events, subscriptions, active_accounts, as_of_day, window_days)
+    features = _window_features(
+        events,
+        subscriptions,
+        active_accounts,
+        as_of_day=as_of_day,
+        window_days=window_days,
+        n_accounts=n_accounts,
+    )
 
     rows: list[dict[str, str]] = []
     for account in active_accounts.tolist():
@@ -571,7 +584,7 @@ def _parse_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid date {text!r}; use YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(f"invalid date {text!r}, expected YYYY-MM-DD") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -581,7 +594,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--as-of",
         type=_parse_date,
         default=DEFAULT_AS_OF,
-        help="snapshot date D (YYYY-MM-DD); daily rows before D are used (default: %(default)s)",
+        help="snapshot date D (YYYY-MM-DD). Daily rows before D are used (default: %(default)s)",
     )
     parser.add_argument(
         "--window-days",
@@ -605,7 +618,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--out",
         type=Path,
         default=None,
-        help="output CSV path (default: out/crm6_accounts_<as-of>.csv)",
+        help="output CSV path (default: out/crm6_accounts_<as-of>.csv in the current directory)",
     )
     args = parser.parse_args(argv)
 

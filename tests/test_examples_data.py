@@ -11,12 +11,15 @@ import gzip
 import hashlib
 import importlib.util
 import sys
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from types import ModuleType
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from types import ModuleType
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT / "data"
@@ -28,15 +31,17 @@ SHIPPED_SHA256 = {
     IRANIAN_DIR / "customer_churn.csv": (
         "72a4a660cba4166bab4f0c24e930d5453d1917e208c9ce2ed16b841347350dd3"
     ),
-    CRM6_DIR / "LICENSE.md": "397062898af365e97205b01b59cee6a47cb3aa53a49d907e67295a171d674044",
-    CRM6_DIR / "account.csv": "3d4e22aa6ec4c4430d3b0639bb4233459ee9b8a6e561b3c2d086d4bddd976509",
+    CRM6_DIR / "LICENSE.md": ("397062898af365e97205b01b59cee6a47cb3aa53a49d907e67295a171d674044"),
+    CRM6_DIR / "account.csv": ("3d4e22aa6ec4c4430d3b0639bb4233459ee9b8a6e561b3c2d086d4bddd976509"),
     CRM6_DIR / "account_daily_events.csv.gz": (
         "5ba94bdc5ffc9715ba4648803c94092300e411e653a9a6edd784c48f67f55a52"
     ),
     CRM6_DIR / "account_outcome.csv": (
         "12e74c1f7c0a8e584831db5708802592d29fb4b60c5ed285e466d58c183621c9"
     ),
-    CRM6_DIR / "event_type.csv": "12c5f50ee533831d8c72622888316fa58cd52799b46247a51dec61f5a42acfc3",
+    CRM6_DIR / "event_type.csv": (
+        "12c5f50ee533831d8c72622888316fa58cd52799b46247a51dec61f5a42acfc3"
+    ),
     CRM6_DIR / "subscription.csv.gz": (
         "7bcd6d1d9d6aa9d9c11f2b7585e4f8a83c6aca4a87f4aba449977c25f8e6d9e2"
     ),
@@ -284,7 +289,8 @@ def test_snapshot_matches_loop_recomputation(
 
 
 def test_snapshot_plan_change_uses_daily_seats(snapshot: dict[str, dict[str, str]]) -> None:
-    # 14 window days on 25 seats and 14 on 50 seats; dividing all by 50 would be lower.
+    # The window has 14 days on 25 seats and 14 on 50 seats. Dividing every day
+    # by the current 50 seats would give a lower value.
     row = snapshot["309"]
     assert row["plan"] == "advanced_mthly"
     assert row["seats"] == "50"
@@ -350,7 +356,9 @@ def test_snapshot_churn_labels(snapshot: dict[str, dict[str, str]]) -> None:
         if account in churn_dates and AS_OF <= churn_dates[account] < horizon_end
     }
 
-    labelled = {account for account, row in snapshot.items() if row["churned_within_horizon"] == "1"}
+    labelled = {
+        account for account, row in snapshot.items() if row["churned_within_horizon"] == "1"
+    }
     assert labelled == expected_churners
     assert len(labelled) == 16
     assert {row["churned_within_horizon"] for row in snapshot.values()} == {"0", "1"}
@@ -380,7 +388,7 @@ def _daily_row(account: int, day: date, **counts: float) -> dict[str, str]:
 
 def _synthetic_daily_rows() -> Iterator[dict[str, str]]:
     """Yield daily rows for five accounts over 2023-01-01 .. 2023-01-10."""
-    activity = {
+    activity: dict[date, dict[str, float]] = {
         date(2023, 1, 5): {"active_users": 2, "search": 3, "cancel_meeting": 1, "won_value": 10.5},
         date(2023, 1, 7): {"active_users": 1, "quote": 2},
     }
@@ -442,9 +450,10 @@ def synthetic_dir(tmp_path: Path) -> Path:
     accounts = [{"id": str(account), "channel": "web"} for account in range(5)]
     _write_csv(tmp_path / "account.csv", ["id", "channel"], accounts)
 
+    churn_dates = {0: "", 1: "", 2: "2023-01-05", 3: "", 4: "2023-01-10"}
     outcomes = [
         {"account_id": str(account), "churn_date": churn_date}
-        for account, churn_date in [(0, ""), (1, ""), (2, "2023-01-05"), (3, ""), (4, "2023-01-10")]
+        for account, churn_date in churn_dates.items()
     ]
     _write_csv(tmp_path / "account_outcome.csv", ["account_id", "churn_date"], outcomes)
     return tmp_path
@@ -511,7 +520,8 @@ def test_synthetic_new_and_churning_accounts(synthetic_dir: Path) -> None:
 def test_synthetic_horizon_end_exclusive(
     synthetic_dir: Path, horizon_days: int, expected_label: str
 ) -> None:
-    # Account 4 churns on 2023-01-10: outside [2023-01-08, 2023-01-10), inside [.., 2023-01-11).
+    # Account 4 churns on 2023-01-10, which is outside [2023-01-08, 2023-01-10)
+    # but inside [2023-01-08, 2023-01-11).
     rows = crm6_snapshot.build_snapshot(
         synthetic_dir, date(2023, 1, 8), window_days=3, horizon_days=horizon_days
     )

@@ -74,7 +74,8 @@ def _check_unique(raw: Sequence[object], ids: NDArray[np.object_]) -> None:
         note = " after whitespace normalization" if raw_counts[account_id] != count else ""
         parts.append(f"{account_id} ({count} rows{note})")
     msg = (
-        "duplicate account_id: " + "; ".join(parts[:20])
+        "duplicate account_id: "
+        + "; ".join(parts[:20])
         + ("" if len(parts) <= 20 else f"; and {len(parts) - 20} more")
         + ". Ids are compared after trimming leading and trailing whitespace; "
         "remove or merge the duplicated rows before building Accounts."
@@ -100,9 +101,9 @@ def _convert_attribute(
         if np.issubdtype(values.dtype, np.datetime64):
             return readonly(values.astype("datetime64[D]"))
     cells = values.tolist() if isinstance(values, np.ndarray) else list(values)
-    if cells and all(isinstance(c, dt.date) or is_missing(c) for c in cells):
-        if any(isinstance(c, dt.date) for c in cells):
-            return readonly(to_date_array(cells, field=name, ids=id_list))
+    is_dates = all(isinstance(c, dt.date) or is_missing(c) for c in cells)
+    if is_dates and any(isinstance(c, dt.date) for c in cells):
+        return readonly(to_date_array(cells, field=name, ids=id_list))
     if looks_numeric(cells):
         return readonly(to_float_array(cells, field=name, ids=id_list))
     return readonly(to_text_array(cells))
@@ -122,8 +123,22 @@ def _check_arr(arr: FloatArray, ids: NDArray[np.object_]) -> None:
         raise InvalidInputError(msg)
 
 
+def _to_columns(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """Accept any mapping of column name to array-like; the real checks run after init."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        msg = f"columns must be given as a mapping of name to values; got {type(value).__name__}"
+        raise InvalidTypeError(msg)
+    return dict(value)
+
+
 def _freeze_mapping(mapping: Mapping[str, NDArray[Any]]) -> Mapping[str, NDArray[Any]]:
     return MappingProxyType(dict(mapping))
+
+
+def _as_of(value: object) -> dt.date:
+    return to_date(value, field="as_of")
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -177,10 +192,12 @@ class Accounts:
     """
 
     ids: NDArray[np.object_] = attrs.field(converter=_convert_ids)
-    as_of: dt.date = attrs.field(converter=lambda value: to_date(value, field="as_of"))
-    signals: Mapping[str, FloatArray] = attrs.field(factory=dict)
-    attributes: Mapping[str, NDArray[Any]] = attrs.field(factory=dict)
-    observed_at: Mapping[str, NDArray[np.datetime64]] = attrs.field(factory=dict)
+    as_of: dt.date = attrs.field(converter=_as_of)
+    signals: Mapping[str, FloatArray] = attrs.field(factory=dict, converter=_to_columns)
+    attributes: Mapping[str, NDArray[Any]] = attrs.field(factory=dict, converter=_to_columns)
+    observed_at: Mapping[str, NDArray[np.datetime64]] = attrs.field(
+        factory=dict, converter=_to_columns
+    )
 
     def __attrs_post_init__(self) -> None:
         n = len(self.ids)
@@ -207,23 +224,22 @@ class Accounts:
             check_name(name, field="attribute column name")
             if name in signals:
                 msg = (
-                    f"column {name!r} is given both as a signal and as an attribute; "
-                    f"pass it once"
+                    f"column {name!r} is given both as a signal and as an attribute; pass it once"
                 )
                 raise InvalidInputError(msg)
-            column = _convert_attribute(name, values, self.ids)
-            _check_length(name, column, n)
-            attributes[name] = column
+            converted = _convert_attribute(name, values, self.ids)
+            _check_length(name, converted, n)
+            attributes[name] = converted
 
         observed: dict[str, NDArray[np.datetime64]] = {}
-        for name, values in self.observed_at.items():
+        for name, dates_in in self.observed_at.items():
             if name not in signals:
                 msg = (
                     f"observed_at names column {name!r}, which is not a signal column; "
                     f"signal columns are {sorted(signals)}"
                 )
                 raise InvalidInputError(msg)
-            dates = readonly(to_date_array(values, field=f"observed_at[{name!r}]", ids=id_list))
+            dates = readonly(to_date_array(dates_in, field=f"observed_at[{name!r}]", ids=id_list))
             _check_length(f"observed_at[{name!r}]", dates, n)
             future = np.flatnonzero(dates > np.datetime64(self.as_of, "D"))
             if future.size:
@@ -361,7 +377,7 @@ class Accounts:
                 msg = f"column {name!r} is not in the input; columns are {names}"
                 raise InvalidInputError(msg)
         if id_column is None:
-            ids: Sequence[object] = [str(i) for i in range(1, n + 1)]
+            ids: Sequence[object] | NDArray[Any] = [str(i) for i in range(1, n + 1)]
         elif id_column not in columns:
             msg = (
                 f"id column {id_column!r} is not in the input; columns are {names}. "
@@ -386,13 +402,13 @@ class Accounts:
         else:
             signal_set = list(signal_columns)
 
-        signals = {name: columns[name] for name in signal_set}
-        attributes = {
+        signals: dict[str, Any] = {name: columns[name] for name in signal_set}
+        attributes: dict[str, Any] = {
             name: columns[name]
             for name in names
             if name != id_column and name not in signals and name not in observed_names
         }
-        observed = {}
+        observed: dict[str, Any] = {}
         for column_name, signal_name in observed_names.items():
             if signal_name in signals:
                 observed[signal_name] = columns[column_name]
@@ -466,9 +482,11 @@ class Accounts:
             if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
                 columns[name] = series.to_numpy(dtype=np.float64, na_value=np.nan)
             elif pd.api.types.is_datetime64_any_dtype(series):
-                columns[name] = series.dt.tz_localize(None).to_numpy().astype("datetime64[D]") \
-                    if getattr(series.dt, "tz", None) is not None \
+                columns[name] = (
+                    series.dt.tz_localize(None).to_numpy().astype("datetime64[D]")
+                    if getattr(series.dt, "tz", None) is not None
                     else series.to_numpy().astype("datetime64[D]")
+                )
             else:
                 columns[name] = [None if pd.isna(v) else v for v in series.tolist()]
         return cls.from_columns(

@@ -150,7 +150,8 @@ class Scorer:
         if self.default is not None and self.default.rule.conditions:
             msg = (
                 f"Scorer.default (segment {self.default.name!r}) must have no rule, because it "
-                f"takes every account the other segments leave; got rule {str(self.default.rule)!r}"
+                f"takes every account the other segments leave; "
+                f"got rule {str(self.default.rule)!r}"
             )
             raise InvalidInputError(msg)
         if self.id_column is not None and not (
@@ -323,7 +324,7 @@ class Scorer:
             block_score, block_coverage, block = _score_segment(plan, accounts, members, as_of)
             scores[members] = block_score
             coverage[members] = block_coverage
-            slots = [p.slot for p in plan.signals]
+            slots = np.array([p.slot for p in plan.signals], dtype=np.intp)
             if isinstance(members, slice):
                 contributions[slots, members] = block
             else:
@@ -360,10 +361,10 @@ class Scorer:
             model_version=readonly(version_table[routing]),
             contributions=readonly(contributions.T),
             signal_names=self._signal_names,
-            segment_weights=MappingProxyType(
-                {p.model.name: p.weight_row for p in self._plans}
+            segment_weights=MappingProxyType({p.model.name: p.weight_row for p in self._plans}),
+            model_hashes=MappingProxyType(
+                {p.model.name: p.model.content_hash for p in self._plans}
             ),
-            model_hashes=MappingProxyType({p.model.name: p.model.content_hash for p in self._plans}),
         )
 
     def _check_columns(self, accounts: Accounts) -> None:
@@ -560,7 +561,9 @@ class Scores:
         table = np.stack([self.segment_weights[name] for name in self.segment_weights])
         names = list(self.segment_weights)
         lookup = {name: i for i, name in enumerate(names)}
-        index = np.fromiter((lookup[s] for s in self.segment.tolist()), dtype=np.intp, count=len(self))
+        index = np.fromiter(
+            (lookup[s] for s in self.segment.tolist()), dtype=np.intp, count=len(self)
+        )
         weights = table[index] * ~np.isnan(self.contributions)
         with np.errstate(invalid="ignore", divide="ignore"):
             weights /= weights.sum(axis=1, keepdims=True)

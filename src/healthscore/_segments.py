@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import math
 import re
@@ -44,6 +45,22 @@ def _scalar_rule_value(value: object) -> str | float:
     return check_real(value, field="Condition.value")
 
 
+def _condition_column(value: object) -> str:
+    return check_name(value, field="Condition.column")
+
+
+def _segment_name(value: object) -> str:
+    return check_name(value, field="SegmentModel.name")
+
+
+def _min_coverage(value: object) -> float:
+    return check_fraction(value, field="SegmentModel.min_coverage")
+
+
+def _version(value: object) -> str:
+    return check_name(value, field="SegmentModel.version")
+
+
 @attrs.frozen(kw_only=True)
 class Condition:
     """One comparison of an account column with a constant, such as ``arr < 15000``.
@@ -65,7 +82,7 @@ class Condition:
     ``!=`` or ``not in``: an account with unknown ARR is in no ARR tier.
     """
 
-    column: str = attrs.field(converter=lambda v: check_name(v, field="Condition.column"))
+    column: str = attrs.field(converter=_condition_column)
     op: Operator = attrs.field()
     value: RuleValue = attrs.field(converter=_to_rule_value)
 
@@ -451,7 +468,7 @@ class Bands:
         if ordered[-1][2] != 100:
             msg = f"bands must end at 100; the interval ({ordered[-1][2]:g}, 100] is uncovered"
             raise InvalidInputError(msg)
-        for (name_a, _, high_a), (name_b, low_b, _) in zip(ordered, ordered[1:], strict=False):
+        for (name_a, _, high_a), (name_b, low_b, _) in itertools.pairwise(ordered):
             if low_b > high_a:
                 msg = (
                     f"bands leave the interval ({high_a:g}, {low_b:g}) uncovered: {name_a!r} "
@@ -521,8 +538,13 @@ def _to_weights(value: object) -> Mapping[str, float]:
         raise InvalidTypeError(msg)
     weights: dict[str, float] = {}
     for name, weight in value.items():
-        if isinstance(weight, bool) or not isinstance(weight, int | float | np.integer | np.floating):
-            msg = f"weight of signal {name!r} must be a number; got {type(weight).__name__} {weight!r}"
+        if isinstance(weight, bool) or not isinstance(
+            weight, int | float | np.integer | np.floating
+        ):
+            msg = (
+                f"weight of signal {name!r} must be a number; "
+                f"got {type(weight).__name__} {weight!r}"
+            )
             raise InvalidTypeError(msg)
         weights[str(name)] = float(weight)
     return MappingProxyType(weights)
@@ -565,16 +587,14 @@ class SegmentModel:
         ``min_coverage`` outside [0, 1]. Messages name the segment.
     """
 
-    name: str = attrs.field(converter=lambda v: check_name(v, field="SegmentModel.name"))
+    name: str = attrs.field(converter=_segment_name)
     signals: tuple[Signal, ...] = attrs.field(converter=_to_signals)
     weights: Mapping[str, float] = attrs.field(converter=_to_weights)
     rule: Rule = attrs.field(default=None, converter=_to_rule)
     bands: Bands = attrs.field(factory=Bands)
-    min_coverage: float = attrs.field(
-        default=0.5, converter=lambda v: check_fraction(v, field="SegmentModel.min_coverage")
-    )
+    min_coverage: float = attrs.field(default=0.5, converter=_min_coverage)
     missing_policy: Literal["renormalize", "zero"] = attrs.field(default="renormalize")
-    version: str = attrs.field(default="1", converter=lambda v: check_name(v, field="version"))
+    version: str = attrs.field(default="1", converter=_version)
     description: str = attrs.field(default="")
 
     def __attrs_post_init__(self) -> None:

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Literal, TypeAlias
+from typing import Any, ClassVar, TypeAlias
 
 import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from healthscore._validation import check_name, check_real, readonly
+from healthscore._validation import (
+    check_name,
+    check_real,
+    readonly,
+)
 from healthscore.exceptions import InvalidInputError, InvalidTypeError
 
 __all__ = [
@@ -40,6 +45,26 @@ def _orient(fraction: FloatArray, higher_is_better: bool) -> FloatArray:
     return fraction
 
 
+def _linear_low(value: object) -> float:
+    return check_real(value, field="LinearRange.low")
+
+
+def _linear_high(value: object) -> float:
+    return check_real(value, field="LinearRange.high")
+
+
+def _log_low(value: object) -> float:
+    return check_real(value, field="LogScale.low")
+
+
+def _log_high(value: object) -> float:
+    return check_real(value, field="LogScale.high")
+
+
+def _signal_name(value: object) -> str:
+    return check_name(value, field="Signal.name")
+
+
 @attrs.frozen(kw_only=True)
 class LinearRange:
     """Map ``[low, high]`` linearly onto 0-100, clipping values outside the range.
@@ -55,8 +80,8 @@ class LinearRange:
 
     kind: ClassVar[str] = "linear"
 
-    low: float = attrs.field(converter=lambda v: check_real(v, field="LinearRange.low"))
-    high: float = attrs.field(converter=lambda v: check_real(v, field="LinearRange.high"))
+    low: float = attrs.field(converter=_linear_low)
+    high: float = attrs.field(converter=_linear_high)
 
     def __attrs_post_init__(self) -> None:
         if not self.low < self.high:
@@ -96,8 +121,8 @@ class LogScale:
 
     kind: ClassVar[str] = "log"
 
-    low: float = attrs.field(converter=lambda v: check_real(v, field="LogScale.low"))
-    high: float = attrs.field(converter=lambda v: check_real(v, field="LogScale.high"))
+    low: float = attrs.field(converter=_log_low)
+    high: float = attrs.field(converter=_log_high)
 
     def __attrs_post_init__(self) -> None:
         if not 0.0 <= self.low < self.high:
@@ -131,6 +156,14 @@ def _float_tuple(values: object, *, field: str) -> tuple[float, ...]:
     return tuple(check_real(v, field=f"{field}[{i}]") for i, v in enumerate(values))
 
 
+def _band_edges(value: object) -> tuple[float, ...]:
+    return _float_tuple(value, field="ThresholdBands.edges")
+
+
+def _band_scores(value: object) -> tuple[float, ...]:
+    return _float_tuple(value, field="ThresholdBands.scores")
+
+
 @attrs.frozen(kw_only=True)
 class ThresholdBands:
     """Map a value onto fixed sub-scores by step points.
@@ -151,12 +184,8 @@ class ThresholdBands:
 
     kind: ClassVar[str] = "bands"
 
-    edges: tuple[float, ...] = attrs.field(
-        converter=lambda v: _float_tuple(v, field="ThresholdBands.edges")
-    )
-    scores: tuple[float, ...] = attrs.field(
-        converter=lambda v: _float_tuple(v, field="ThresholdBands.scores")
-    )
+    edges: tuple[float, ...] = attrs.field(converter=_band_edges)
+    scores: tuple[float, ...] = attrs.field(converter=_band_scores)
 
     def __attrs_post_init__(self) -> None:
         if not self.edges:
@@ -256,7 +285,7 @@ class PercentileRank:
             raise InvalidInputError(msg)
         if self.quantiles is not None:
             values = _float_tuple(self.quantiles, field="PercentileRank.quantiles")
-            if any(b < a for a, b in zip(values, values[1:], strict=False)):
+            if any(b < a for a, b in itertools.pairwise(values)):
                 msg = "PercentileRank.quantiles must be non-decreasing"
                 raise InvalidInputError(msg)
             if len(values) == 1:
@@ -416,7 +445,7 @@ class Signal:
     array([  0.,  25., 100.,  nan])
     """
 
-    name: str = attrs.field(converter=lambda v: check_name(v, field="Signal.name"))
+    name: str = attrs.field(converter=_signal_name)
     normaliser: Normaliser = attrs.field(validator=_check_normaliser)
     column: str = attrs.field(default=None)
     higher_is_better: bool = attrs.field(default=True, validator=_check_bool)

@@ -75,7 +75,10 @@ def to_date(value: object, *, field: str) -> dt.date:
         except ValueError:
             msg = f"{field} must be an ISO date such as 2024-06-01; got {value!r}"
             raise InvalidInputError(msg) from None
-    msg = f"{field} must be a date, datetime or ISO date string; got {type(value).__name__} {value!r}"
+    msg = (
+        f"{field} must be a date, datetime or ISO date string; "
+        f"got {type(value).__name__} {value!r}"
+    )
     raise InvalidTypeError(msg)
 
 
@@ -101,7 +104,9 @@ def to_date_array(
     for position, cell in enumerate(cells):
         if is_missing(cell):
             continue
-        where = f"{field} of account {ids[position]!r}" if ids is not None else f"{field}[{position}]"
+        where = (
+            f"{field} of account {ids[position]!r}" if ids is not None else f"{field}[{position}]"
+        )
         out[position] = np.datetime64(to_date(cell, field=where), "D")
     return out
 
