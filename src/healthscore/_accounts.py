@@ -43,12 +43,17 @@ def _convert_ids(values: Iterable[object] | NDArray[Any]) -> NDArray[np.object_]
     out = np.empty(len(cells), dtype=object)
     blank: list[str] = []
     for position, cell in enumerate(cells):
-        if isinstance(cell, float | np.floating) and not float(cell).is_integer():
-            msg = f"account ids must be strings or integers; got {cell!r} at row {position}"
-            raise InvalidTypeError(msg)
-        text = "" if is_missing(cell) and not isinstance(cell, str) else str(cell).strip()
-        if isinstance(cell, float | np.floating):
+        if isinstance(cell, str):
+            text = cell.strip()
+        elif is_missing(cell):
+            text = ""
+        elif isinstance(cell, float | np.floating):
+            if not float(cell).is_integer():
+                msg = f"account ids must be strings or integers; got {cell!r} at row {position}"
+                raise InvalidTypeError(msg)
             text = str(int(cell))
+        else:
+            text = str(cell).strip()
         if not text:
             blank.append(str(position))
         out[position] = text
@@ -58,6 +63,7 @@ def _convert_ids(values: Iterable[object] | NDArray[Any]) -> NDArray[np.object_]
             f"got blank ids at row(s) {list_some(blank)}"
         )
         raise InvalidInputError(msg)
+    _check_unique(cells, out)
     return readonly(out)
 
 
@@ -202,7 +208,6 @@ class Accounts:
     def __attrs_post_init__(self) -> None:
         n = len(self.ids)
         id_list = self.ids.tolist()
-        _check_unique(id_list, self.ids)
 
         signals: dict[str, FloatArray] = {}
         for name, values in self.signals.items():

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import os
 import warnings
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
 from numpy.typing import NDArray
 
 from healthscore._accounts import Accounts
+from healthscore._export import write_scores_csv
 from healthscore._segments import SegmentModel
 from healthscore._signals import PercentileRank, Signal
 from healthscore._validation import list_some, readonly
@@ -413,10 +415,10 @@ def _usable(
     if max_age_days is None or signal.column not in accounts.observed_at:
         return values
     observed = accounts.observed_at[signal.column][members]
-    age = (as_of - observed).astype(np.float64)
-    # NaT gives NaN age: unknown age is not fresh.
+    # Dividing a NaT age gives NaN, and NaN fails the test: unknown age is not fresh.
+    age_days = (as_of - observed) / np.timedelta64(1, "D")
     with np.errstate(invalid="ignore"):
-        stale = ~(age <= max_age_days)
+        stale = ~(age_days <= max_age_days)
     if stale.any():
         values = values.copy()
         values[stale] = np.nan
@@ -608,6 +610,13 @@ class Scores:
         columns = self.to_columns()
         lists = {name: values.tolist() for name, values in columns.items()}
         return [{name: lists[name][i] for name in lists} for i in range(len(self))]
+
+    def to_csv(self, target: str | os.PathLike[str] | IO[str]) -> None:
+        """Write the scores as CSV, escaped against spreadsheet formula injection.
+
+        See :func:`healthscore.write_scores_csv` for the columns.
+        """
+        write_scores_csv(self, target)
 
     def to_pandas(self) -> pd.DataFrame:
         """Return the scores as a pandas DataFrame (requires the ``pandas`` extra)."""

@@ -500,7 +500,7 @@ class Bands:
         with np.errstate(invalid="ignore"):
             bad = np.flatnonzero(~((values >= 0.0) & (values <= 100.0)))
         if bad.size:
-            names = [f"{ids[i] if ids is not None else i}={values[i]!r}" for i in bad[:5]]
+            names = [f"{ids[i] if ids is not None else i}={float(values[i])!r}" for i in bad[:5]]
             msg = (
                 f"only scores in [0, 100] can be given a band; got {list_some(names)} "
                 f"({bad.size} in all). A withheld score has no band."
