@@ -9,8 +9,16 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from healthscore._accounts import STANDARD_ATTRIBUTES, Accounts
+from healthscore._export import escape_cell, write_scores_csv
 from healthscore._scoring import Scorer, Scores, ScoreStatus
 from healthscore._segments import Bands, Condition, Rule, SegmentModel
+from healthscore._serialization import (
+    load_model,
+    save_model,
+    scorer_from_dict,
+    scorer_to_dict,
+    seal_model_file,
+)
 from healthscore._signals import LinearRange, LogScale, PercentileRank, Signal, ThresholdBands
 
 try:
@@ -19,7 +27,6 @@ except PackageNotFoundError:  # pragma: no cover - only when running from a bare
     __version__ = "0+unknown"
 
 __all__ = [
-    "STANDARD_ATTRIBUTES",
     "Accounts",
     "Bands",
     "Condition",
@@ -27,6 +34,7 @@ __all__ = [
     "LogScale",
     "PercentileRank",
     "Rule",
+    "STANDARD_ATTRIBUTES",
     "ScoreStatus",
     "Scorer",
     "Scores",
@@ -34,4 +42,11 @@ __all__ = [
     "Signal",
     "ThresholdBands",
     "__version__",
+    "escape_cell",
+    "load_model",
+    "save_model",
+    "scorer_from_dict",
+    "scorer_to_dict",
+    "seal_model_file",
+    "write_scores_csv",
 ]

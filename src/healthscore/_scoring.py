@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from healthscore._accounts import Accounts
+from healthscore._engine import SCORED, CompiledScorer, compile_models
 from healthscore._export import write_scores_csv
 from healthscore._segments import SegmentModel
 from healthscore._signals import PercentileRank, Signal
@@ -49,23 +50,6 @@ class ScoreStatus(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
-
-
-@attrs.frozen(kw_only=True)
-class _SignalPlan:
-    """A signal resolved for fast scoring: its column, weight and output slot."""
-
-    signal: Signal
-    slot: int
-    weight: float
-    max_age_days: float | None
-
-
-@attrs.frozen(kw_only=True)
-class _SegmentPlan:
-    model: SegmentModel
-    signals: tuple[_SignalPlan, ...]
-    weight_row: FloatArray
 
 
 def _check_segment(value: object, *, field: str) -> SegmentModel:
@@ -136,8 +120,7 @@ class Scorer:
     segments: tuple[SegmentModel, ...] = attrs.field(converter=_to_segments)
     default: SegmentModel | None = attrs.field(converter=_to_default)
     id_column: str | None = attrs.field(default="account_id")
-    _plans: tuple[_SegmentPlan, ...] = attrs.field(init=False, repr=False, eq=False)
-    _signal_names: tuple[str, ...] = attrs.field(init=False, repr=False, eq=False)
+    _compiled: CompiledScorer = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         models = list(self.models)
@@ -164,29 +147,7 @@ class Scorer:
 
         # Resolve every model into arrays once, so scoring is a fixed sequence of
         # numpy operations.
-        signal_names = tuple(dict.fromkeys(s.name for m in models for s in m.signals))
-        slots = {name: i for i, name in enumerate(signal_names)}
-        plans = []
-        for model in models:
-            weights = model.normalized_weights
-            row = np.zeros(len(signal_names))
-            signal_plans = []
-            for signal in model.signals:
-                row[slots[signal.name]] = weights[signal.name]
-                max_age = None if signal.max_age is None else signal.max_age / dt.timedelta(days=1)
-                signal_plans.append(
-                    _SignalPlan(
-                        signal=signal,
-                        slot=slots[signal.name],
-                        weight=weights[signal.name],
-                        max_age_days=max_age,
-                    )
-                )
-            plans.append(
-                _SegmentPlan(model=model, signals=tuple(signal_plans), weight_row=readonly(row))
-            )
-        object.__setattr__(self, "_plans", tuple(plans))
-        object.__setattr__(self, "_signal_names", signal_names)
+        object.__setattr__(self, "_compiled", compile_models(tuple(models)))
 
     @property
     def models(self) -> tuple[SegmentModel, ...]:
@@ -196,7 +157,7 @@ class Scorer:
     @property
     def signal_names(self) -> tuple[str, ...]:
         """Every signal name used by any segment, in order of first use."""
-        return self._signal_names
+        return self._compiled.signal_names
 
     @property
     def input_columns(self) -> tuple[str, ...]:
@@ -307,66 +268,29 @@ class Scorer:
         _check_accounts(accounts)
         self._check_columns(accounts)
         routing = self.route(accounts)
-        n = accounts.n_accounts
-        k = len(self._signal_names)
+        scores, coverage, contributions, status = self._compiled.run(accounts, routing)
 
-        scores = np.full(n, np.nan)
-        coverage = np.zeros(n)
-        # Contributions are filled one signal at a time, so keep each signal's
-        # column contiguous: shape (k, n), exposed transposed as (n, k).
-        contributions = np.full((k, n), np.nan)
-        status_codes = np.zeros(n, dtype=np.int8)
-        band_labels = np.full(n, None, dtype=object)
+        band_codes = np.full(accounts.n_accounts, -1, dtype=np.int8)
+        scored = status == SCORED
+        models = self.models
+        if all(m.bands == models[0].bands for m in models):
+            band_codes[scored] = models[0].bands.assign(scores[scored])
+        else:
+            for position, model in enumerate(models):
+                members = scored & (routing == position)
+                band_codes[members] = model.bands.assign(scores[members])
 
-        as_of = np.datetime64(accounts.as_of, "D")
-        for position, plan in enumerate(self._plans):
-            members = _members(routing, position)
-            if _count(members, n) == 0:
-                continue
-            block_score, block_coverage, block = _score_segment(plan, accounts, members, as_of)
-            scores[members] = block_score
-            coverage[members] = block_coverage
-            slots = np.array([p.slot for p in plan.signals], dtype=np.intp)
-            if isinstance(members, slice):
-                contributions[slots, members] = block
-            else:
-                contributions[np.ix_(slots, members)] = block
-
-            min_coverage = plan.model.min_coverage
-            codes = np.where(
-                block_coverage <= 0.0, 2, np.where(block_coverage < min_coverage, 1, 0)
-            ).astype(np.int8)
-            status_codes[members] = codes
-            scored = codes == 0
-            band_index = np.full(block_score.shape, -1, dtype=np.intp)
-            band_index[scored] = plan.model.bands.assign(block_score[scored])
-            names = np.array([*plan.model.bands.names, None], dtype=object)
-            band_labels[members] = names[band_index]
-
-        # A withheld score has no contributions either.
-        contributions[:, status_codes != 0] = np.nan
-        scores[status_codes != 0] = np.nan
-
-        status_table = np.array(
-            [ScoreStatus.SCORED, ScoreStatus.LOW_COVERAGE, ScoreStatus.NO_DATA], dtype=object
-        )
-        segment_table = np.array([p.model.name for p in self._plans], dtype=object)
-        version_table = np.array([p.model.version for p in self._plans], dtype=object)
         return Scores(
             ids=accounts.ids,
             as_of=accounts.as_of,
             score=readonly(scores),
-            band=readonly(band_labels),
-            status=readonly(status_table[status_codes]),
             coverage=readonly(coverage),
-            segment=readonly(segment_table[routing]),
-            model_version=readonly(version_table[routing]),
             contributions=readonly(contributions.T),
-            signal_names=self._signal_names,
-            segment_weights=MappingProxyType({p.model.name: p.weight_row for p in self._plans}),
-            model_hashes=MappingProxyType(
-                {p.model.name: p.model.content_hash for p in self._plans}
-            ),
+            signal_names=self.signal_names,
+            segment_codes=readonly(routing.astype(np.int16)),
+            status_codes=readonly(status),
+            band_codes=readonly(band_codes),
+            models=tuple(models),
         )
 
     def _check_columns(self, accounts: Accounts) -> None:
@@ -391,22 +315,10 @@ def _check_accounts(accounts: object) -> None:
         raise InvalidTypeError(msg)
 
 
-def _members(routing: NDArray[np.intp], position: int) -> NDArray[np.intp] | slice:
-    """Return the rows of one segment: a slice when they are all rows, else indices."""
-    mask = routing == position
-    if mask.all():
-        return slice(None)
-    return np.flatnonzero(mask)
-
-
-def _count(members: NDArray[np.intp] | slice, n: int) -> int:
-    return n if isinstance(members, slice) else int(members.size)
-
-
 def _usable(
     accounts: Accounts,
     signal: Signal,
-    members: NDArray[np.intp] | slice,
+    members: NDArray[np.intp],
     as_of: np.datetime64,
     max_age_days: float | None,
 ) -> FloatArray:
@@ -429,42 +341,6 @@ def _usable_values(accounts: Accounts, signal: Signal, members: NDArray[np.intp]
     max_age = None if signal.max_age is None else signal.max_age / dt.timedelta(days=1)
     as_of = np.datetime64(accounts.as_of, "D")
     return _usable(accounts, signal, members, as_of, max_age)
-
-
-def _score_segment(
-    plan: _SegmentPlan,
-    accounts: Accounts,
-    members: NDArray[np.intp] | slice,
-    as_of: np.datetime64,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Score one segment's accounts; return scores, coverage and contributions (k_s, m)."""
-    m = _count(members, accounts.n_accounts)
-    block = np.empty((len(plan.signals), m))
-    available_weight = np.zeros(m)
-    for row, signal_plan in enumerate(plan.signals):
-        values = _usable(accounts, signal_plan.signal, members, as_of, signal_plan.max_age_days)
-        sub = signal_plan.signal.normaliser.subscores(
-            values, higher_is_better=signal_plan.signal.higher_is_better
-        )
-        present = ~np.isnan(sub)
-        if signal_plan.weight > 0:
-            available_weight += signal_plan.weight * present
-        sub *= signal_plan.weight
-        block[row] = sub
-
-    coverage = np.minimum(available_weight, 1.0)
-    if plan.model.missing_policy == "zero":
-        # Missing counts as a sub-score of 0 against the full weight.
-        np.nan_to_num(block, copy=False, nan=0.0)
-        denominator = np.ones(m)
-    else:
-        denominator = available_weight
-    with np.errstate(invalid="ignore", divide="ignore"):
-        block /= denominator
-    # Zero-weight signals still show as contributing 0 points when present.
-    scores = np.nansum(block, axis=0)
-    np.clip(scores, 0.0, 100.0, out=scores)
-    return scores, coverage, block
 
 
 def _warn_about_reference(segment: str, signal: str, fitted: PercentileRank) -> None:
@@ -495,9 +371,18 @@ def _warn_about_reference(segment: str, signal: str, fitted: PercentileRank) -> 
         )
 
 
+def _codes_to_labels(codes: NDArray[np.integer[Any]], labels: list[Any]) -> NDArray[np.object_]:
+    table = np.array([*labels, None], dtype=object)
+    # Code -1 picks the trailing None.
+    return readonly(table[codes])
+
+
 @attrs.frozen(kw_only=True, eq=False)
 class Scores:
     """The scores of one snapshot, one entry per account in input order.
+
+    Per-account labels (``segment``, ``band``, ``status``, ``model_version``) are
+    stored as small integer codes and built into object arrays when read.
 
     Attributes
     ----------
@@ -505,37 +390,34 @@ class Scores:
     as_of : datetime.date
     score : ndarray of float, shape (n,)
         0-100, or NaN when withheld (see ``status``).
-    band : ndarray of object, shape (n,)
-        Band name, or None when the score is withheld.
-    status : ndarray of ScoreStatus, shape (n,)
     coverage : ndarray of float, shape (n,)
         Share of the segment's weight that came from usable signals, in [0, 1].
-    segment : ndarray of str, shape (n,)
-    model_version : ndarray of str, shape (n,)
-        Version of the segment model that scored the account.
     contributions : ndarray of float, shape (n, k)
         Points each signal added to the score, by :attr:`signal_names`. They sum to
         the score. NaN marks a signal that did not count: missing, stale, not in
-        the account's segment, or the whole score withheld.
+        the account's segment, or the whole score withheld. Under the "zero"
+        missing policy a missing signal shows 0.
     signal_names : tuple of str, length k
-    segment_weights : mapping of str to ndarray
-        Normalised weights of each segment model over :attr:`signal_names`.
-    model_hashes : mapping of str to str
-        Content hash of each segment model, by segment name.
+    segment_codes : ndarray of int16, shape (n,)
+        Index of each account's segment model in :attr:`models`.
+    status_codes : ndarray of int8, shape (n,)
+        0 scored, 1 low coverage, 2 no data; :attr:`status` names them.
+    band_codes : ndarray of int8, shape (n,)
+        Index into the segment model's band names, -1 when the score is withheld.
+    models : tuple of SegmentModel
+        The segment models of the scorer, in routing order.
     """
 
     ids: NDArray[np.object_]
     as_of: dt.date
     score: FloatArray
-    band: NDArray[np.object_]
-    status: NDArray[np.object_]
     coverage: FloatArray
-    segment: NDArray[np.object_]
-    model_version: NDArray[np.object_]
     contributions: FloatArray
     signal_names: tuple[str, ...]
-    segment_weights: Mapping[str, FloatArray]
-    model_hashes: Mapping[str, str]
+    segment_codes: NDArray[np.int16]
+    status_codes: NDArray[np.int8]
+    band_codes: NDArray[np.int8]
+    models: tuple[SegmentModel, ...]
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -544,6 +426,45 @@ class Scores:
     def n_accounts(self) -> int:
         """Number of accounts."""
         return len(self.ids)
+
+    @property
+    def segment(self) -> NDArray[np.object_]:
+        """Segment name of each account, shape (n,)."""
+        return _codes_to_labels(self.segment_codes, [m.name for m in self.models])
+
+    @property
+    def model_version(self) -> NDArray[np.object_]:
+        """Version of the segment model that scored each account, shape (n,)."""
+        return _codes_to_labels(self.segment_codes, [m.version for m in self.models])
+
+    @property
+    def status(self) -> NDArray[np.object_]:
+        """:class:`ScoreStatus` of each account, shape (n,)."""
+        return _codes_to_labels(self.status_codes, list(ScoreStatus))
+
+    @property
+    def band(self) -> NDArray[np.object_]:
+        """Band name of each account, or None when the score is withheld, shape (n,)."""
+        widest = max(len(m.bands.names) for m in self.models)
+        table = np.full((len(self.models), widest + 1), None, dtype=object)
+        for position, model in enumerate(self.models):
+            table[position, : len(model.bands.names)] = model.bands.names
+        # Code -1 picks the last column, which is None in every row.
+        return readonly(table[self.segment_codes, self.band_codes])
+
+    @property
+    def segment_weights(self) -> Mapping[str, FloatArray]:
+        """Normalised weights of each segment model over :attr:`signal_names`."""
+        out = {}
+        for model in self.models:
+            weights = model.normalized_weights
+            out[model.name] = readonly(np.array([weights.get(s, 0.0) for s in self.signal_names]))
+        return MappingProxyType(out)
+
+    @property
+    def model_hashes(self) -> Mapping[str, str]:
+        """Content hash of each segment model, by segment name."""
+        return MappingProxyType({m.name: m.content_hash for m in self.models})
 
     def contribution(self, signal: str) -> FloatArray:
         """Return the contributions of one signal, shape (n,)."""
@@ -558,15 +479,11 @@ class Scores:
 
         Under the default "renormalize" policy these are the segment's normalised
         weights over the signals that were usable, rescaled to sum to 1; a missing
-        signal gets 0. Rows of withheld scores are NaN.
+        signal gets 0. Under "zero" they are the configured weights. Rows of
+        withheld scores are NaN.
         """
-        table = np.stack([self.segment_weights[name] for name in self.segment_weights])
-        names = list(self.segment_weights)
-        lookup = {name: i for i, name in enumerate(names)}
-        index = np.fromiter(
-            (lookup[s] for s in self.segment.tolist()), dtype=np.intp, count=len(self)
-        )
-        weights = table[index] * ~np.isnan(self.contributions)
+        table = np.stack(list(self.segment_weights.values()))
+        weights = table[self.segment_codes] * ~np.isnan(self.contributions)
         with np.errstate(invalid="ignore", divide="ignore"):
             weights /= weights.sum(axis=1, keepdims=True)
         weights[np.isnan(self.score)] = np.nan
@@ -578,16 +495,26 @@ class Scores:
         Returns
         -------
         dict
-            ``{segment: {band or status: count}}`` in model and band order.
+            ``{segment: {band or status: count}}`` for the segments that have
+            accounts, in model order, bands in band order, statuses last.
         """
         out: dict[str, dict[str, int]] = {}
-        labels = [
-            band if band is not None else str(status)
-            for band, status in zip(self.band.tolist(), self.status.tolist(), strict=True)
-        ]
-        for segment, label in zip(self.segment.tolist(), labels, strict=True):
-            counts = out.setdefault(segment, {})
-            counts[label] = counts.get(label, 0) + 1
+        for position, model in enumerate(self.models):
+            members = self.segment_codes == position
+            if not members.any():
+                continue
+            counts: dict[str, int] = {}
+            bands = np.bincount(
+                self.band_codes[members & (self.band_codes >= 0)], minlength=len(model.bands.names)
+            )
+            for name, count in zip(model.bands.names, bands.tolist(), strict=True):
+                if count:
+                    counts[name] = count
+            for code, status in ((1, ScoreStatus.LOW_COVERAGE), (2, ScoreStatus.NO_DATA)):
+                count = int(np.count_nonzero(members & (self.status_codes == code)))
+                if count:
+                    counts[str(status)] = count
+            out[model.name] = counts
         return out
 
     def to_columns(self) -> dict[str, NDArray[Any]]:
@@ -597,7 +524,7 @@ class Scores:
             "segment": self.segment,
             "score": self.score,
             "band": self.band,
-            "status": np.array([str(s) for s in self.status.tolist()], dtype=object),
+            "status": _codes_to_labels(self.status_codes, [str(s) for s in ScoreStatus]),
             "coverage": self.coverage,
             "model_version": self.model_version,
         }

@@ -93,12 +93,19 @@ class LinearRange:
         """False: the bounds are part of the configuration."""
         return False
 
+    def affine(self, *, higher_is_better: bool) -> tuple[float, float]:
+        """Return ``(slope, intercept)`` of the map ``clip(slope * x + intercept, 0, 100)``."""
+        slope = 100.0 / (self.high - self.low)
+        if higher_is_better:
+            return slope, -self.low * slope
+        return -slope, self.high * slope
+
     def subscores(self, values: FloatArray, *, higher_is_better: bool) -> FloatArray:
         """Return the sub-scores of ``values`` (NaN stays NaN) as a new array."""
-        fraction = values - self.low
-        fraction *= 1.0 / (self.high - self.low)
-        np.clip(fraction, 0.0, 1.0, out=fraction)
-        return _orient(fraction, higher_is_better)
+        slope, intercept = self.affine(higher_is_better=higher_is_better)
+        out = values * slope
+        out += intercept
+        return np.clip(out, 0.0, 100.0, out=out)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form of this normaliser."""

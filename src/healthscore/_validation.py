@@ -138,7 +138,7 @@ def to_float_array(
             out[position] = np.nan
             continue
         try:
-            out[position] = float(cell.strip() if isinstance(cell, str) else cell)  # type: ignore[arg-type]
+            out[position] = float(cell.strip() if isinstance(cell, str) else cell)
         except (TypeError, ValueError):
             where = f"account {ids[position]!r}" if ids is not None else f"row {position}"
             msg = (
