@@ -27,6 +27,7 @@ except PackageNotFoundError:  # pragma: no cover - only when running from a bare
     __version__ = "0+unknown"
 
 __all__ = [
+    "STANDARD_ATTRIBUTES",
     "Accounts",
     "Bands",
     "Condition",
@@ -34,7 +35,6 @@ __all__ = [
     "LogScale",
     "PercentileRank",
     "Rule",
-    "STANDARD_ATTRIBUTES",
     "ScoreStatus",
     "Scorer",
     "Scores",

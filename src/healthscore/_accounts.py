@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
@@ -71,13 +72,17 @@ def _check_unique(raw: Sequence[object], ids: NDArray[np.object_]) -> None:
     if len(set(ids.tolist())) == len(ids):
         return
     counts = Counter(ids.tolist())
-    raw_counts = Counter(str(cell) for cell in raw)
+    # Ids that only the whitespace trimming made equal to another id.
+    trimmed = {
+        text
+        for cell, text in zip(raw, ids.tolist(), strict=True)
+        if isinstance(cell, str) and cell != text
+    }
     parts = []
     for account_id, count in counts.items():
         if count < 2:
             continue
-        # Tell the user when only the whitespace trimming made two ids equal.
-        note = " after whitespace normalization" if raw_counts[account_id] != count else ""
+        note = " after whitespace normalization" if account_id in trimmed else ""
         parts.append(f"{account_id} ({count} rows{note})")
     msg = (
         "duplicate account_id: "
@@ -112,7 +117,20 @@ def _convert_attribute(
         return readonly(to_date_array(cells, field=name, ids=id_list))
     if looks_numeric(cells):
         return readonly(to_float_array(cells, field=name, ids=id_list))
+    if _looks_like_dates(cells):
+        return readonly(to_date_array(cells, field=name, ids=id_list))
     return readonly(to_text_array(cells))
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _looks_like_dates(cells: list[object]) -> bool:
+    """Tell whether every non-missing cell is an ISO date string (and there is one)."""
+    present = [c for c in cells if not is_missing(c)]
+    return bool(present) and all(
+        isinstance(c, str) and _ISO_DATE.fullmatch(c.strip()) for c in present
+    )
 
 
 def _check_arr(arr: FloatArray, ids: NDArray[np.object_]) -> None:
@@ -209,11 +227,18 @@ class Accounts:
         n = len(self.ids)
         id_list = self.ids.tolist()
 
+        for field, mapping in (
+            ("", self.signals),
+            ("", self.attributes),
+            ("observed_at", self.observed_at),
+        ):
+            for name, values in mapping.items():
+                _check_length(f"{field}[{name!r}]" if field else name, values, n)
+
         signals: dict[str, FloatArray] = {}
         for name, values in self.signals.items():
             check_name(name, field="signal column name")
             column = to_float_array(values, field=name, ids=id_list)
-            _check_length(name, column, n)
             infinite = np.flatnonzero(np.isinf(column))
             if infinite.size:
                 shown = [f"{column[i]} for {id_list[i]}" for i in infinite[:5]]
@@ -232,9 +257,7 @@ class Accounts:
                     f"column {name!r} is given both as a signal and as an attribute; pass it once"
                 )
                 raise InvalidInputError(msg)
-            converted = _convert_attribute(name, values, self.ids)
-            _check_length(name, converted, n)
-            attributes[name] = converted
+            attributes[name] = _convert_attribute(name, values, self.ids)
 
         observed: dict[str, NDArray[np.datetime64]] = {}
         for name, dates_in in self.observed_at.items():
@@ -245,7 +268,6 @@ class Accounts:
                 )
                 raise InvalidInputError(msg)
             dates = readonly(to_date_array(dates_in, field=f"observed_at[{name!r}]", ids=id_list))
-            _check_length(f"observed_at[{name!r}]", dates, n)
             future = np.flatnonzero(dates > np.datetime64(self.as_of, "D"))
             if future.size:
                 shown = [f"{dates[i]} for {id_list[i]}" for i in future[:5]]
@@ -288,6 +310,12 @@ class Accounts:
             return self.signals[name]
         except KeyError:
             pass
+        if name in self.attributes and self.attributes[name].dtype.kind == "f":
+            msg = (
+                f"column {name!r} is an attribute, not a signal; pass it in signals= "
+                f"(or list it in signal_columns=) to score on it"
+            )
+            raise InvalidInputError(msg)
         if name in self.attributes:
             values = self.attributes[name]
             sample = next((v for v in values.tolist() if v is not None), None)
@@ -484,7 +512,12 @@ class Accounts:
             if not isinstance(name, str):
                 msg = f"DataFrame column names must be strings; got {name!r}"
                 raise InvalidTypeError(msg)
-            if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+            if pd.api.types.is_integer_dtype(series) and not series.isna().any():
+                # Keep integers exact: float64 would merge ids above 2**53.
+                columns[name] = series.to_numpy(dtype=np.int64)
+            elif pd.api.types.is_integer_dtype(series):
+                columns[name] = [None if pd.isna(v) else int(v) for v in series.tolist()]
+            elif pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
                 columns[name] = series.to_numpy(dtype=np.float64, na_value=np.nan)
             elif pd.api.types.is_datetime64_any_dtype(series):
                 columns[name] = (
@@ -514,7 +547,12 @@ def _cells(values: Sequence[object] | NDArray[Any]) -> Sequence[object]:
     return values
 
 
-def _check_length(name: str, column: NDArray[Any], n: int) -> None:
-    if len(column) != n:
-        msg = f"column {name!r} has {len(column)} values but there are {n} account ids"
+def _check_length(name: str, column: object, n: int) -> None:
+    try:
+        length = len(column)  # type: ignore[arg-type]
+    except TypeError:
+        msg = f"column {name!r} must be a sequence or array; got {type(column).__name__}"
+        raise InvalidTypeError(msg) from None
+    if length != n:
+        msg = f"column {name!r} has {length} values but there are {n} account ids"
         raise InvalidInputError(msg)

@@ -77,8 +77,10 @@ class _Slot:
             return
         if self.kind == "affine":
             assert routing is not None
-            np.multiply(values, np.take(self.slopes, routing), out=out)
-            out += np.take(self.intercepts, routing)
+            # Values far outside the range may overflow to +-inf, which the clip handles.
+            with np.errstate(over="ignore", invalid="ignore"):
+                np.multiply(values, np.take(self.slopes, routing), out=out)
+                out += np.take(self.intercepts, routing)
             np.clip(out, 0.0, 100.0, out=out)
             return
         assert routing is not None

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from healthscore._signals import Signal
-from healthscore._validation import check_fraction, check_name, check_real, list_some
+from healthscore._validation import check_name, check_real, list_some
 from healthscore.exceptions import BandAssignmentError, InvalidInputError, InvalidTypeError
 
 if TYPE_CHECKING:
@@ -53,8 +53,8 @@ def _segment_name(value: object) -> str:
     return check_name(value, field="SegmentModel.name")
 
 
-def _min_coverage(value: object) -> float:
-    return check_fraction(value, field="SegmentModel.min_coverage")
+def _min_coverage_number(value: object) -> float:
+    return check_real(value, field="SegmentModel.min_coverage")
 
 
 def _version(value: object) -> str:
@@ -191,7 +191,7 @@ def _format_value(value: RuleValue) -> str:
         return "[" + ", ".join(_format_value(v) for v in value) + "]"
     if isinstance(value, str):
         return repr(value)
-    return f"{value:g}"
+    return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
 
 
 _TOKEN = re.compile(
@@ -252,10 +252,15 @@ def _parse_condition(tokens: list[tuple[str, str]], text: str) -> tuple[Conditio
             raise InvalidInputError(msg)
         values: list[str | float] = []
         index += 1
+        expect_value = True
         while index < len(tokens) and tokens[index] != ("punct", "]"):
             kind, token = tokens[index]
-            if (kind, token) != ("punct", ","):
+            if expect_value:
                 values.append(_parse_literal(kind, token, text))
+            elif (kind, token) != ("punct", ","):
+                msg = f"segment rule {text!r}: list values must be separated by commas"
+                raise InvalidInputError(msg)
+            expect_value = not expect_value
             index += 1
         if index >= len(tokens):
             msg = f"segment rule {text!r}: missing ']'"
@@ -592,13 +597,16 @@ class SegmentModel:
     weights: Mapping[str, float] = attrs.field(converter=_to_weights)
     rule: Rule = attrs.field(default=None, converter=_to_rule)
     bands: Bands = attrs.field(factory=Bands)
-    min_coverage: float = attrs.field(default=0.5, converter=_min_coverage)
+    min_coverage: float = attrs.field(default=0.5, converter=_min_coverage_number)
     missing_policy: Literal["renormalize", "zero"] = attrs.field(default="renormalize")
     version: str = attrs.field(default="1", converter=_version)
     description: str = attrs.field(default="")
 
     def __attrs_post_init__(self) -> None:
         where = f"segment {self.name!r}"
+        if not 0.0 <= self.min_coverage <= 1.0:
+            msg = f"{where}: min_coverage must be between 0 and 1; got {self.min_coverage!r}"
+            raise InvalidInputError(msg)
         if not isinstance(self.bands, Bands):
             msg = f"{where}: bands must be a Bands object; got {type(self.bands).__name__}"
             raise InvalidTypeError(msg)
@@ -650,19 +658,27 @@ class SegmentModel:
     @property
     def normalized_weights(self) -> Mapping[str, float]:
         """Weights rescaled to sum to 1, by signal name."""
-        total = sum(self.weights.values())
-        return MappingProxyType({n: self.weights[n] / total for n in self.signal_names})
+        # Scale by the largest weight first, so that huge weights cannot sum to inf.
+        largest = max(self.weights.values())
+        scaled = {n: self.weights[n] / largest for n in self.signal_names}
+        total = sum(scaled.values())
+        return MappingProxyType({n: scaled[n] / total for n in self.signal_names})
 
     def content(self) -> dict[str, Any]:
         """Return the JSON form of everything that affects scores.
 
-        That is the rule, signals, weights, bands, minimum coverage and missing
-        policy; not the name, version or description.
+        That is the rule, signals, normalised weights, bands, minimum coverage and
+        missing policy; not the name, version or descriptions.
         """
+        signals = []
+        for signal in self.signals:
+            fields = signal.to_dict()
+            fields.pop("description", None)
+            signals.append(fields)
         return {
             "rule": self.rule.to_dict(),
-            "signals": [s.to_dict() for s in self.signals],
-            "weights": {n: self.weights[n] for n in self.signal_names},
+            "signals": signals,
+            "weights": dict(self.normalized_weights),
             "bands": self.bands.to_dict(),
             "min_coverage": self.min_coverage,
             "missing_policy": self.missing_policy,
@@ -684,4 +700,7 @@ class SegmentModel:
         if self.description:
             out["description"] = self.description
         out.update(self.content())
+        # The file keeps the weights as given and the signals' descriptions.
+        out["signals"] = [s.to_dict() for s in self.signals]
+        out["weights"] = {n: self.weights[n] for n in self.signal_names}
         return out

@@ -87,6 +87,15 @@ class LinearRange:
         if not self.low < self.high:
             msg = f"LinearRange needs low < high; got low={self.low!r}, high={self.high!r}"
             raise InvalidInputError(msg)
+        with np.errstate(over="ignore"):
+            width = np.float64(self.high) - np.float64(self.low)
+            slope = 100.0 / width
+        if not (np.isfinite(width) and np.isfinite(slope)):
+            msg = (
+                f"LinearRange width high - low must be a finite number of units whose "
+                f"reciprocal is finite; got low={self.low!r}, high={self.high!r}"
+            )
+            raise InvalidInputError(msg)
 
     @property
     def needs_fit(self) -> bool:
@@ -103,8 +112,10 @@ class LinearRange:
     def subscores(self, values: FloatArray, *, higher_is_better: bool) -> FloatArray:
         """Return the sub-scores of ``values`` (NaN stays NaN) as a new array."""
         slope, intercept = self.affine(higher_is_better=higher_is_better)
-        out = values * slope
-        out += intercept
+        # Values far outside the range may overflow to +-inf, which the clip handles.
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = values * slope
+            out += intercept
         return np.clip(out, 0.0, 100.0, out=out)
 
     def to_dict(self) -> dict[str, Any]:
@@ -322,7 +333,14 @@ class PercentileRank:
         if present.size == 0:
             return attrs.evolve(self, quantiles=(), n_reference=0)
         levels = np.linspace(0.0, 1.0, self.n_quantiles)
-        quantiles = np.quantile(present, levels)
+        with np.errstate(over="ignore", invalid="ignore"):
+            quantiles = np.quantile(present, levels)
+        if not np.isfinite(quantiles).all():
+            msg = (
+                "PercentileRank.fit: the values span more than the float64 range "
+                f"(min {present.min()!r}, max {present.max()!r}); rescale the signal"
+            )
+            raise InvalidInputError(msg)
         # Quantiles of sorted data are non-decreasing, but interpolation can round a
         # tied pair apart by one ulp in the wrong direction.
         quantiles = np.maximum.accumulate(quantiles)
@@ -378,7 +396,7 @@ def _interpolated_cdf(values: FloatArray, quantiles: FloatArray) -> FloatArray:
     inside = np.clip(position, 1, distinct.size - 1)
     left = distinct[inside - 1]
     right = distinct[inside]
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         share = (values - left) / (right - left)
         fraction = high_level[inside - 1] + share * (low_level[inside] - high_level[inside - 1])
     on_point = np.clip(position, 0, distinct.size - 1)

@@ -70,8 +70,10 @@ def to_date(value: object, *, field: str) -> dt.date:
     if isinstance(value, str):
         text = value.strip()
         try:
-            # Accept a full timestamp too and keep its calendar day.
-            return dt.date.fromisoformat(text[:10]) if len(text) >= 10 else _bad_date(text)
+            if len(text) == 10:
+                return dt.date.fromisoformat(text)
+            # A full timestamp keeps its calendar day.
+            return dt.datetime.fromisoformat(text).date()
         except ValueError:
             msg = f"{field} must be an ISO date such as 2024-06-01; got {value!r}"
             raise InvalidInputError(msg) from None
@@ -80,10 +82,6 @@ def to_date(value: object, *, field: str) -> dt.date:
         f"got {type(value).__name__} {value!r}"
     )
     raise InvalidTypeError(msg)
-
-
-def _bad_date(text: str) -> dt.date:
-    raise ValueError(text)
 
 
 def to_date_array(
