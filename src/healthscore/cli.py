@@ -162,12 +162,11 @@ def _read_outcome(accounts: Accounts, column: str) -> NDArray[np.float64]:
 
 def _print_summary(scores: Scores, outcome: NDArray[np.float64] | None, stream: IO[str]) -> None:
     summary = scores.summary()
-    labels: dict[str, None] = {}
-    for counts in summary.values():
-        labels.update(dict.fromkeys(counts))
-    # Bands first in their model order, withheld statuses last.
-    statuses = [label for label in labels if label in ("low_coverage", "no_data")]
-    bands = [label for label in labels if label not in statuses]
+    seen = {label for counts in summary.values() for label in counts}
+    # Bands first, in their models' order, withheld statuses last.
+    band_order = dict.fromkeys(name for model in scores.models for name in model.bands.names)
+    bands = [label for label in band_order if label in seen]
+    statuses = [label for label in ("low_coverage", "no_data") if label in seen]
     header = ["segment", *bands, *statuses, "total"]
     rows: list[list[Any]] = []
     for segment, counts in summary.items():
