@@ -16,7 +16,9 @@ finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
 
 
 @st.composite
-def normalisers(draw: st.DrawFn, higher_is_better: bool) -> hs.LinearRange | hs.LogScale | hs.ThresholdBands | hs.PercentileRank:
+def normalisers(
+    draw: st.DrawFn, higher_is_better: bool
+) -> hs.LinearRange | hs.LogScale | hs.ThresholdBands | hs.PercentileRank:
     kind = draw(st.sampled_from(["linear", "log", "bands", "percentile"]))
     if kind == "linear":
         low = draw(st.floats(-1000, 1000))
@@ -27,8 +29,9 @@ def normalisers(draw: st.DrawFn, higher_is_better: bool) -> hs.LinearRange | hs.
         return hs.LogScale(low=low, high=low + draw(st.floats(1e-3, 1e4)))
     if kind == "bands":
         edges = sorted(draw(st.sets(st.integers(-100, 100), min_size=1, max_size=4)))
-        scores = sorted(draw(st.lists(st.floats(0, 100), min_size=len(edges) + 1,
-                                      max_size=len(edges) + 1)))
+        scores = sorted(
+            draw(st.lists(st.floats(0, 100), min_size=len(edges) + 1, max_size=len(edges) + 1))
+        )
         if not higher_is_better:
             scores = scores[::-1]
         return hs.ThresholdBands(edges=edges, scores=scores)
@@ -164,9 +167,7 @@ def test_reordering_changes_no_score(
 def test_score_does_not_depend_on_batch(
     scorer: hs.Scorer, accounts: hs.Accounts, data: st.DataObject
 ) -> None:
-    keep = data.draw(
-        st.lists(st.integers(0, accounts.n_accounts - 1), min_size=1, unique=True)
-    )
+    keep = data.draw(st.lists(st.integers(0, accounts.n_accounts - 1), min_size=1, unique=True))
     whole = scorer.score(accounts)
     part = scorer.score(accounts.take(keep))
     np.testing.assert_array_equal(part.score, whole.score[keep])

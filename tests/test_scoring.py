@@ -34,9 +34,7 @@ def three_signal_model(**kwargs: object) -> hs.SegmentModel:
 
 def book(**signals: list[float | None]) -> hs.Accounts:
     n = len(next(iter(signals.values())))
-    return hs.Accounts(
-        ids=[f"A-{i + 1}" for i in range(n)], as_of="2024-06-01", signals=signals
-    )
+    return hs.Accounts(ids=[f"A-{i + 1}" for i in range(n)], as_of="2024-06-01", signals=signals)
 
 
 class TestHandComputed:
@@ -107,9 +105,7 @@ class TestHandComputed:
             signals=[linear("tickets", 0, 20, higher_is_better=False), linear("usage")],
             weights={"tickets": 1, "usage": 3},
         )
-        scores = hs.Scorer(segments=[], default=model).score(
-            book(tickets=[5], usage=[60])
-        )
+        scores = hs.Scorer(segments=[], default=model).score(book(tickets=[5], usage=[60]))
         # tickets: 100 - 25 = 75; (1 * 75 + 3 * 60) / 4
         assert scores.score[0] == pytest.approx(63.75)
 
@@ -157,9 +153,7 @@ class TestRouting:
             },
         )
 
-    def test_first_matching_segment_wins(
-        self, scorer: hs.Scorer, accounts: hs.Accounts
-    ) -> None:
+    def test_first_matching_segment_wins(self, scorer: hs.Scorer, accounts: hs.Accounts) -> None:
         scores = scorer.score(accounts)
         assert scores.segment.tolist() == ["small", "analytics", "small", "other"]
 
@@ -167,9 +161,7 @@ class TestRouting:
         scores = scorer.score(accounts)
         assert scores.score.tolist() == pytest.approx([40.0, 80.0, 40.0, 20.0])
 
-    def test_model_version_per_account(
-        self, scorer: hs.Scorer, accounts: hs.Accounts
-    ) -> None:
+    def test_model_version_per_account(self, scorer: hs.Scorer, accounts: hs.Accounts) -> None:
         scores = scorer.score(accounts)
         assert scores.model_version.tolist() == ["s-2", "1", "s-2", "1"]
 
@@ -216,9 +208,7 @@ class TestInputChecks:
             segments=[],
             default=hs.SegmentModel(name="x", signals=[linear("plan")], weights={"plan": 1}),
         )
-        accounts = hs.Accounts(
-            ids=["a"], as_of="2024-06-01", attributes={"plan": ["pro"]}
-        )
+        accounts = hs.Accounts(ids=["a"], as_of="2024-06-01", attributes={"plan": ["pro"]})
         with pytest.raises(InvalidInputError, match="'plan' is not numeric"):
             scorer.score(accounts)
 

@@ -56,12 +56,8 @@ class _Slot:
     # Per model position: missing counts as 0 (the "zero" policy) for this signal.
     zero_fill: NDArray[np.bool_]
 
-    @property
-    def uniform_weight(self) -> float | None:
-        """The weight when every model has this signal with the same weight, else None."""
-        if self.present_in.all() and np.all(self.weights == self.weights[0]):
-            return float(self.weights[0])
-        return None
+    # The weight when every model has this signal with the same weight, else None.
+    uniform_weight: float | None
 
     @property
     def checks_age(self) -> bool:
@@ -148,7 +144,9 @@ def _compile_slot(name: str, models: tuple[SegmentModel, ...]) -> _Slot:
                 )
     else:
         kind = "general"
+    uniform = present_in.all() and bool(np.all(weights == weights[0]))
     return _Slot(
+        uniform_weight=float(weights[0]) if uniform else None,
         name=name,
         column=first.column,
         kind=kind,

@@ -187,13 +187,16 @@ class Scorer:
         """
         _check_accounts(accounts)
         index = np.full(accounts.n_accounts, -1, dtype=np.intp)
-        for position, model in enumerate(self.segments):
+        # Walk the segments backwards so that an earlier match overwrites a later
+        # one: the first matching segment wins, with no masked writes.
+        for position in range(len(self.segments) - 1, -1, -1):
+            model = self.segments[position]
             try:
                 matched = model.rule.evaluate(accounts)
             except InvalidInputError as error:
                 msg = f"segment {model.name!r}: {error}"
                 raise InvalidInputError(msg) from None
-            index[matched & (index < 0)] = position
+            index = np.where(matched, position, index)
         unmatched = index < 0
         if self.default is not None:
             index[unmatched] = len(self.segments)
