@@ -734,8 +734,9 @@ def test_from_columns_values(raw_columns):
     assert book.ids.tolist() == ["A-1", "A-2", "A-3"]
     assert logins[0] == 12.0
     assert math.isnan(logins[1])
-    assert book.attributes["plan_code"].dtype == np.float64
-    assert book.attributes["plan_code"].tolist() == [1.0, 2.0, 1.0]
+    # A listed attribute column stays text, so codes such as "007" keep their zeros.
+    assert book.attributes["plan_code"].dtype == object
+    assert book.attributes["plan_code"].tolist() == ["1", "2", "1"]
     assert book.attributes["arr"].dtype == np.float64
     assert book.attributes["owner"].tolist() == ["101", "102", None]
     assert book.attributes["renewal_date"][0] == np.datetime64("2024-09-01")

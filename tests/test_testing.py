@@ -181,7 +181,7 @@ def test_make_accounts_rejects_bad_arguments() -> None:
         make_accounts(signals="usage")
     with pytest.raises(InvalidInputError, match=r"unique; got \['usage'\]"):
         make_accounts(signals=("usage", "usage"))
-    with pytest.raises(InvalidInputError, match="both as a signal and as an attribute"):
+    with pytest.raises(InvalidInputError, match="'arr' is a standard attribute"):
         make_accounts(signals=("arr",))
 
 

@@ -94,10 +94,22 @@ def _check_unique(raw: Sequence[object], ids: NDArray[np.object_]) -> None:
     raise InvalidInputError(msg)
 
 
+@attrs.frozen
+class _TextColumn:
+    """Raw cells that ``from_columns`` was told to keep as text, whatever they look like."""
+
+    cells: Sequence[object]
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+
 def _convert_attribute(
     name: str, values: Iterable[object] | NDArray[Any], ids: NDArray[np.object_]
 ) -> NDArray[Any]:
     id_list = ids.tolist()
+    if isinstance(values, _TextColumn):
+        return readonly(to_text_array(values.cells))
     if name == "arr":
         arr = to_float_array(values, field="arr", ids=id_list)
         _check_arr(arr, ids)
@@ -238,6 +250,12 @@ class Accounts:
         signals: dict[str, FloatArray] = {}
         for name, values in self.signals.items():
             check_name(name, field="signal column name")
+            if name in STANDARD_ATTRIBUTES:
+                msg = (
+                    f"{name!r} is a standard attribute with its own checks, so it cannot be "
+                    f"a signal column; pass it in attributes= and derive a signal from it"
+                )
+                raise InvalidInputError(msg)
             column = to_float_array(values, field=name, ids=id_list)
             infinite = np.flatnonzero(np.isinf(column))
             if infinite.size:
@@ -385,8 +403,8 @@ class Accounts:
             ``attribute_columns`` or an observation-date column, and whose non-missing
             cells are all numbers, is a signal; the other columns are attributes.
         attribute_columns : sequence of str, default ()
-            Columns to keep as attributes even when they hold numbers (such as a
-            numeric plan code used by a segment rule).
+            Columns to keep as text attributes even when they hold numbers, such as
+            plan codes like ``"007"`` that a segment rule compares as text.
         observed_at_suffix : str, default "_observed_at"
             A column named ``<signal><suffix>`` holds the observation date of
             ``<signal>``.
@@ -409,16 +427,7 @@ class Accounts:
             if name not in columns:
                 msg = f"column {name!r} is not in the input; columns are {names}"
                 raise InvalidInputError(msg)
-        if id_column is None:
-            ids: Sequence[object] | NDArray[Any] = [str(i) for i in range(1, n + 1)]
-        elif id_column not in columns:
-            msg = (
-                f"id column {id_column!r} is not in the input; columns are {names}. "
-                f"Pass id_column=None to number rows in input order."
-            )
-            raise InvalidInputError(msg)
-        else:
-            ids = columns[id_column]
+        ids = _ids_from_columns(columns, id_column, n)
 
         observed_names = {
             name: name[: -len(observed_at_suffix)]
@@ -441,6 +450,12 @@ class Accounts:
             for name in names
             if name != id_column and name not in signals and name not in observed_names
         }
+        for name in attribute_columns:
+            if name not in STANDARD_ATTRIBUTES:
+                # A listed column keeps codes such as "007" as text.
+                raw = columns[name]
+                cells = raw.tolist() if isinstance(raw, np.ndarray) else list(raw)
+                attributes[name] = _TextColumn(cells)
         observed: dict[str, Any] = {}
         for column_name, signal_name in observed_names.items():
             if signal_name in signals:
@@ -535,6 +550,20 @@ class Accounts:
             attribute_columns=attribute_columns,
             observed_at_suffix=observed_at_suffix,
         )
+
+
+def _ids_from_columns(
+    columns: Mapping[str, Sequence[object] | NDArray[Any]], id_column: str | None, n: int
+) -> Sequence[object] | NDArray[Any]:
+    if id_column is None:
+        return [str(i) for i in range(1, n + 1)]
+    if id_column not in columns:
+        msg = (
+            f"id column {id_column!r} is not in the input; columns are {list(columns)}. "
+            f"Pass id_column=None to number rows in input order."
+        )
+        raise InvalidInputError(msg)
+    return columns[id_column]
 
 
 def _cells(values: Sequence[object] | NDArray[Any]) -> Sequence[object]:

@@ -267,9 +267,10 @@ class PercentileRank:
     the stored reference, never on which other accounts are scored with it.
 
     The sub-score is 100 times the reference's cumulative distribution at the
-    value, interpolated linearly between the stored quantiles. Values at or below
-    the reference minimum get 0, at or above the maximum get 100, and a value
-    equal to a run of tied quantiles gets the middle of the run.
+    value, interpolated linearly between the stored quantiles. Values below the
+    reference minimum get 0 and values above the maximum get 100. A value equal
+    to a run of tied quantiles gets the middle of the run, so when a quarter of
+    the reference sits at its minimum, that minimum gets about 12.
 
     Parameters
     ----------

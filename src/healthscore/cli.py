@@ -105,7 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         problems = "; ".join(f"{path}: {message}" for path, message in error.problems)
         _fail(f"invalid model file {error.source}: {problems}")
     except (HealthScoreError, OSError) as error:
-        _fail(" ".join(str(error).split()))
+        # One line, without touching the spacing inside column names.
+        _fail("; ".join(line.strip() for line in str(error).splitlines() if line.strip()))
     return EXIT_FAILURE
 
 
