@@ -81,7 +81,7 @@ class SQLSource:
         Columns to read as numeric signals. By default every numeric column that
         has no fixed role is a signal.
     attribute_columns : sequence of str, default ()
-        Columns to keep as attributes even when they contain numbers.
+        Columns to keep as text attributes even when they contain numbers.
     observed_at_suffix : str, default "_observed_at"
         A column named ``<signal><suffix>`` contains the observation dates of
         ``<signal>``.
