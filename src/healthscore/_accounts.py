@@ -335,13 +335,14 @@ class Accounts:
             )
             raise InvalidInputError(msg)
         if name in self.attributes:
-            values = self.attributes[name]
-            sample = next((v for v in values.tolist() if v is not None), None)
-            msg = (
-                f"column {name!r} is not numeric, so it cannot be used as a signal "
-                f"(first value: {sample!r}); clean the column or choose another one"
-            )
-            raise InvalidInputError(msg)
+            msg = f"column {name!r} is not numeric, so it cannot be used as a signal"
+            for account_id, value in zip(
+                self.ids.tolist(), self.attributes[name].tolist(), strict=True
+            ):
+                if not looks_numeric([value]) and value is not None:
+                    msg += f" (first non-numeric value: {value!r} for account {account_id!r})"
+                    break
+            raise InvalidInputError(msg + "; clean the column or choose another one")
         msg = f"unknown signal column {name!r}; signal columns are {sorted(self.signals)}"
         raise InvalidInputError(msg)
 

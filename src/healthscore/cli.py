@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import sys
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Any
@@ -35,6 +36,9 @@ EXIT_FAILURE = 1
 
 
 def _parse_date(text: str) -> dt.date:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        msg = f"--as-of must be a date written YYYY-MM-DD, such as 2024-06-01; got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
     try:
         return to_date(text, field="--as-of")
     except HealthScoreError as error:
