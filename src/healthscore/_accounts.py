@@ -96,7 +96,7 @@ def _check_unique(raw: Sequence[object], ids: NDArray[np.object_]) -> None:
 
 @attrs.frozen
 class _TextColumn:
-    """Raw cells that ``from_columns`` was told to keep as text, whatever they look like."""
+    """Raw cells that ``from_columns`` keeps as text, whatever they look like."""
 
     cells: Sequence[object]
 

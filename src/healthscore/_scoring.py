@@ -39,7 +39,7 @@ MIN_REFERENCE_VALUES = 10
 
 
 class ScoreStatus(str, enum.Enum):
-    """Why an account has, or has not, a score."""
+    """Reason an account has, or has not, a score."""
 
     SCORED = "scored"
     """Enough usable signals: the score, band and contributions are given."""
@@ -90,7 +90,7 @@ class Scorer:
         pass None explicitly to make an unmatched account an error instead.
     id_column : str or None, default "account_id"
         For tabular inputs read through a model file (the CLI), the column that
-        holds account ids; None numbers rows in file order.
+        contains account ids, or None to number rows in file order.
 
     Notes
     -----

@@ -288,7 +288,7 @@ def _to_conditions(value: object) -> tuple[Condition, ...]:
 
 @attrs.frozen(kw_only=True)
 class Rule:
-    """Which accounts a segment applies to: all its conditions must hold.
+    """Account filter of a segment: every one of its conditions must be true.
 
     An empty rule matches every account. Build one from a string with
     :meth:`parse`.

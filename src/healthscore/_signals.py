@@ -228,7 +228,7 @@ class ThresholdBands:
         return False
 
     def check_direction(self, higher_is_better: bool, *, field: str) -> None:
-        """Raise unless the scores move in the direction ``higher_is_better`` says."""
+        """Raise unless the scores move in the direction that ``higher_is_better`` sets."""
         pairs = list(zip(self.scores, self.scores[1:], strict=False))
         rising = all(b >= a for a, b in pairs)
         falling = all(b <= a for a, b in pairs)

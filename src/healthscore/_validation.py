@@ -17,7 +17,7 @@ from healthscore.exceptions import InvalidInputError, InvalidTypeError
 #: for the spellings listed here.
 MISSING_TOKENS = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "NAN", "null", "NULL", "None"})
 
-#: How many offending values an error message lists before it says "and N more".
+#: How many offending values an error message lists before it adds "and N more".
 MAX_LISTED = 5
 
 
